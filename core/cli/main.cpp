@@ -1,0 +1,72 @@
+// ftcore: fine-tune Hugging Face-format language models. `ftcore --help` lists the commands.
+#include <iostream>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "errors.hpp"
+#include "ftcore/version.hpp"
+#include "util/text.hpp"
+
+namespace {
+
+struct CommandEntry {
+  int (*run)(const ftcore::cli::Args&);
+  const char* summary;
+};
+
+const std::map<std::string, CommandEntry>& commands() {
+  static const std::map<std::string, CommandEntry> table{
+      {"run", {ftcore::cli::run_command, "Fine-tune a model (resolves config, loads data and plugins)"}},
+      {"validate", {ftcore::cli::validate_command, "Check datasets record by record, with totals per format"}},
+      {"plugins", {ftcore::cli::plugins_command, "List plugins, show one, or trust a model-directory plugin"}},
+  };
+  return table;
+}
+
+void print_usage(std::ostream& out) {
+  out << "ftcore " << FTCORE_VERSION << ": fine-tune Hugging Face-format language models\n\n"
+      << "Usage: ftcore COMMAND [OPTIONS]\n\nCommands:\n";
+  for (const auto& [name, entry] : commands()) out << "  " << name << std::string(12 - name.size(), ' ') << entry.summary << "\n";
+  out << "\n`ftcore COMMAND --help` lists a command's options. Exit codes: 0 ok, 1 failure while running, "
+         "2 bad usage or input.\n";
+}
+
+int dispatch(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return ftcore::kExitUsage;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(std::cout);
+    return ftcore::kExitOk;
+  }
+  if (name == "--version" || name == "version") {
+    std::cout << "ftcore " << FTCORE_VERSION << "\n";
+    return ftcore::kExitOk;
+  }
+  auto it = commands().find(name);
+  if (it == commands().end()) {
+    std::vector<std::string> names;
+    for (const auto& [known, entry] : commands()) names.push_back(known);
+    throw ftcore::UsageError("unknown command '" + name + "'" + ftcore::text::did_you_mean(name, names) +
+                             "; commands: " + ftcore::text::join(names, ", "));
+  }
+  return it->second.run(ftcore::cli::Args(argv + 2, argv + argc));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const ftcore::UsageError& e) {
+    spdlog::error("{}", e.what());
+    return ftcore::kExitUsage;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return ftcore::kExitFailure;
+  }
+}

@@ -1,0 +1,151 @@
+// The option table: every run option, its spellings from other tools, and its YAML paths.
+// Adding an option = adding a row here; the CLI, YAML, help text and docs follow from it.
+#include "config/options.hpp"
+
+namespace ftcore::config {
+
+namespace {
+
+using T = OptionType;
+constexpr unsigned kData = kRun | kValidate;
+
+std::vector<OptionSpec> make_table() {
+  return {
+      // ---- model and plugins ------------------------------------------------------------------
+      {"model", T::text, {}, "DIR", "Hugging Face model directory (config.json, safetensors, tokenizer)",
+       {"model_name_or_path", "model_id_or_path", "model_path", "base_model"}, {"model.path", "model.name"},
+       {}, {}, kRun | kPlugins, "Model"},
+      {"handler", T::text, {}, "NAME", "Model family plugin (default: detected from config.json)",
+       {}, {"model.handler"}, {}, {}, kRun, "Model"},
+      {"max-length", T::integer, {}, "N", "Longest training sequence in tokens (default: the handler's)",
+       {"max_seq_length", "cutoff_len", "max_len", "model_max_length"}, {"model.max_seq_length"}, {}, {},
+       kRun, "Model"},
+      {"precision", T::text, "auto", "P", "Training precision: bf16, fp16, fp32 or auto (the handler's)",
+       {"torch_dtype", "dtype"}, {"model.torch_dtype"}, {"bf16", "fp16", "fp32", "auto"},
+       {{"bfloat16", "bf16"}, {"float16", "fp16"}, {"half", "fp16"}, {"float32", "fp32"}, {"float", "fp32"}},
+       kRun, "Model"},
+      {"load-in-8bit", T::flag, "false", "", "Keep frozen base weights in int8 (weight-only, per-row scales)",
+       {"use_8bit"}, {"model.load_in_8bit"}, {}, {}, kRun, "Model"},
+      {"gradient-checkpointing", T::flag, {}, "", "Recompute activations in backward to save memory "
+       "(default: the method's)", {}, {"model.gradient_checkpointing"}, {}, {}, kRun, "Model"},
+
+      // ---- data --------------------------------------------------------------------------------
+      {"data", T::list, {}, "PATHS", "Training data: files, globs ('data/*.jsonl'), directories, comma-separated",
+       {"dataset", "train_file", "data_path"}, {"dataset.name", "dataset.path"}, {}, {}, kData, "Data"},
+      {"data-subset", T::text, {}, "NAME", "Subdirectory of each --data directory to read",
+       {}, {"dataset.subset"}, {}, {}, kData, "Data"},
+      {"data-split", T::text, {}, "NAME", "Read only files named NAME.* / NAME-* / NAME_* in --data directories",
+       {}, {"dataset.split"}, {}, {}, kData, "Data"},
+      {"format", T::text, {}, "NAME", "Dataset format plugin (default: detected per file)",
+       {"dataset_format"}, {"dataset.format"}, {}, {}, kData, "Data"},
+      {"max-examples", T::integer, {}, "N", "Use at most N records", {"max_samples"},
+       {"dataset.max_examples"}, {}, {}, kData, "Data"},
+      {"skip-invalid", T::flag, "false", "", "Warn about invalid records and go on instead of failing",
+       {}, {}, {}, {}, kData, "Data"},
+      {"validation-split", T::number, "0.1", "F", "Fraction of records held out for evaluation",
+       {"val_size", "val_set_size"}, {"dataset.validation_split"}, {}, {}, kRun, "Data"},
+      {"packing", T::flag, "false", "", "Pack several samples into each sequence", {}, {}, {}, {}, kRun, "Data"},
+      {"train-on-inputs", T::flag, "false", "", "Also train on prompts / user turns",
+       {"train_on_prompt"}, {}, {}, {}, kRun, "Data"},
+      {"reasoning", T::text, "train", "POLICY", "Assistant reasoning: train, mask (shown, not trained) or drop",
+       {}, {}, {"train", "mask", "drop"}, {}, kRun, "Data"},
+
+      // ---- method ------------------------------------------------------------------------------
+      {"method", T::text, "lora", "NAME", "Training method plugin: lora, qlora, dora, adalora, full, freeze, ...",
+       {"train_type", "finetuning_type"}, {}, {}, {}, kRun, "Method"},
+      {"lora-r", T::integer, {}, "N|auto", "LoRA rank (auto: from model size)", {"lora_rank", "lora_r"},
+       {"model.lora_config.r"}, {"auto"}, {}, kRun, "Method"},
+      {"lora-alpha", T::number, {}, "F", "LoRA alpha (scaling = alpha / r)", {}, {"model.lora_config.lora_alpha"},
+       {}, {}, kRun, "Method"},
+      {"lora-dropout", T::number, {}, "F", "Dropout on the LoRA input", {}, {"model.lora_config.lora_dropout"},
+       {}, {}, kRun, "Method"},
+      {"target-modules", T::list, {}, "NAMES", "Modules to adapt: names, all-linear, or a regex",
+       {"lora_target", "lora_target_modules"}, {"model.lora_config.target_modules"}, {}, {}, kRun, "Method"},
+      {"lora-bias", T::text, {}, "B", "Train biases: none, all or lora_only", {"bias"},
+       {"model.lora_config.bias"}, {"none", "all", "lora_only"}, {}, kRun, "Method"},
+      {"use-rslora", T::flag, {}, "", "Rank-stabilised scaling alpha / sqrt(r)", {}, {"model.lora_config.use_rslora"},
+       {}, {}, kRun, "Method"},
+      {"modules-to-save", T::list, {}, "NAMES", "Modules trained in full and saved with the adapter", {},
+       {"model.lora_config.modules_to_save"}, {}, {}, kRun, "Method"},
+
+      // ---- training ----------------------------------------------------------------------------
+      {"mode", T::list, "medium", "NAMES", "Training mode(s): slow, medium, fast, non-stop, adaptive, "
+       "circular, force-epochs", {"training_mode"}, {}, {}, {}, kRun, "Training"},
+      {"epochs", T::number, {}, "F", "Passes over the data (default: the mode's)",
+       {"num_train_epochs", "num_epochs"}, {}, {}, {}, kRun, "Training"},
+      {"max-steps", T::integer, {}, "N", "Stop after N optimizer steps", {}, {}, {}, {}, kRun, "Training"},
+      {"batch-size", T::integer, "1", "N", "Samples per micro-batch",
+       {"per_device_train_batch_size", "micro_batch_size", "train_batch_size"}, {}, {}, {}, kRun, "Training"},
+      {"grad-accum", T::integer, {}, "N", "Micro-batches per optimizer step (default: the method's)",
+       {"gradient_accumulation_steps"}, {}, {}, {}, kRun, "Training"},
+      {"learning-rate", T::number, {}, "F", "Peak learning rate (default: the method's)", {"lr"}, {}, {}, {},
+       kRun, "Training"},
+      {"lr-scheduler", T::text, "cosine", "NAME", "constant, linear, cosine or polynomial",
+       {"lr_scheduler_type"}, {}, {"constant", "linear", "cosine", "polynomial"},
+       {{"constant_with_warmup", "constant"}}, kRun, "Training"},
+      {"warmup-ratio", T::number, {}, "F", "Warm-up as a fraction of all steps", {}, {}, {}, {}, kRun, "Training"},
+      {"warmup-steps", T::integer, {}, "N", "Warm-up steps (wins over --warmup-ratio)", {}, {}, {}, {}, kRun,
+       "Training"},
+      {"weight-decay", T::number, {}, "F", "AdamW weight decay", {}, {}, {}, {}, kRun, "Training"},
+      {"max-grad-norm", T::number, "1.0", "F", "Clip gradients to this global norm (0: off)", {}, {}, {}, {},
+       kRun, "Training"},
+      {"optimizer", T::text, "adamw_torch", "NAME", "adamw_torch, adamw_8bit, paged_adamw_8bit, adafactor",
+       {"optim"}, {}, {}, {}, kRun, "Training"},
+      {"seed", T::integer, "42", "N", "Seed for data order, splits and initialisation", {}, {}, {}, {}, kRun,
+       "Training"},
+      {"eval-steps", T::integer, {}, "N", "Evaluate every N steps (default: the mode's)", {}, {}, {}, {}, kRun,
+       "Training"},
+      {"logging-steps", T::integer, "10", "N", "Log every N steps", {}, {}, {}, {}, kRun, "Training"},
+      {"save-steps", T::integer, {}, "N", "Checkpoint every N steps (default: at each evaluation)", {}, {}, {},
+       {}, kRun, "Training"},
+      {"save-total-limit", T::integer, "3", "N", "Keep at most N checkpoints besides best/ and last/", {}, {},
+       {}, {}, kRun, "Training"},
+
+      // ---- output ------------------------------------------------------------------------------
+      {"output", T::text, {}, "DIR", "Output directory (default: the model directory)",
+       {"output_dir", "out"}, {"training.output_dir"}, {}, {}, kRun, "Output"},
+      {"overwrite", T::flag, "false", "", "Replace existing results in the output directory",
+       {"overwrite_output_dir"}, {}, {}, {}, kRun, "Output"},
+      {"resume", T::flag, "false", "", "Continue from the last checkpoint", {}, {}, {}, {}, kRun, "Output"},
+      {"resume-from", T::text, {}, "DIR", "Continue from this checkpoint directory",
+       {"resume_from_checkpoint"}, {}, {}, {}, kRun, "Output"},
+      {"merge", T::flag, "false", "", "Also write merged/ (base weights + adapter) at the end", {}, {}, {}, {},
+       kRun, "Output"},
+      {"print-config", T::flag, "false", "", "Print the resolved configuration as YAML and exit", {}, {}, {},
+       {}, kRun, "Output"},
+
+      // ---- every command -----------------------------------------------------------------------
+      {"config", T::text, {}, "FILE", "YAML file of options (command-line flags win over it)", {}, {}, {}, {},
+       kRun | kValidate, "General"},
+      {"plugin", T::list, {}, "PATH", "Load this plugin file or directory too (repeatable)", {}, {}, {}, {},
+       kAllCommands, "General"},
+      {"trust-model-plugins", T::flag, "false", "", "Load plugins found in <model>/ftcore-plugins/ without "
+       "asking", {}, {}, {}, {}, kAllCommands, "General"},
+      {"threads", T::integer, {}, "N", "CPU threads for compute (default: all cores)", {}, {}, {}, {},
+       kRun | kValidate, "General"},
+      {"log-level", T::text, "info", "LEVEL", "trace, debug, info, warn, error or off", {}, {}, 
+       {"trace", "debug", "info", "warn", "error", "off"}, {{"warning", "warn"}}, kAllCommands, "General"},
+      {"log-format", T::text, "text", "FMT", "text, or json (one JSON object per line, for tools)", {}, {},
+       {"text", "json"}, {}, kAllCommands, "General"},
+  };
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& option_table() {
+  static const std::vector<OptionSpec> table = make_table();
+  return table;
+}
+
+const std::vector<FlagMapping>& flag_mappings() {
+  static const std::vector<FlagMapping> mappings{
+      {{"bf16"}, {}, "precision", "bf16", {}, "Same as --precision bf16"},
+      {{"fp16"}, {}, "precision", "fp16", {}, "Same as --precision fp16"},
+      {{"load-in-4bit"}, {"model.load_in_4bit"}, "method", "qlora", {}, "Same as --method qlora"},
+      {{"use-lora"}, {"model.use_lora"}, "method", "lora", "full",
+       "true: --method lora, false: --method full"},
+  };
+  return mappings;
+}
+
+}  // namespace ftcore::config

@@ -1,0 +1,13 @@
+#pragma once
+// Process-wide compute settings.
+
+namespace ftcore {
+
+/// Sets libtorch's intra-op threads: `requested` when > 0, else every core of the machine
+/// (Debian's libtorch starts with one). Returns the number in effect.
+int configure_threads(int requested);
+
+/// The libtorch version this engine was built against, e.g. "1.13.0".
+const char* torch_version();
+
+}  // namespace ftcore

@@ -1,0 +1,22 @@
+#pragma once
+// Plain text: a JSON string (a line of a .txt file) or {"text": ...}; all of it trains.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ftcore/dataset_format.hpp"
+
+namespace ftcore::formats {
+
+class TextFormat final : public DatasetFormat {
+ public:
+  std::string name() const override;
+  std::string description() const override;
+  double score(const nlohmann::json& record) const override;
+  Sample convert(const nlohmann::json& record) const override;
+  std::vector<nlohmann::json> examples() const override;
+};
+
+}  // namespace ftcore::formats

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every system package ftcore needs to build and test, idempotently (Debian 12).
+# Usage: bash scripts/setup.sh [--with-python]   (--with-python also installs the pinned parity stack)
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libtorch-dev libopenblas0-pthread
+  libboost-dev libboost-filesystem-dev libboost-program-options-dev
+  libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libgtest-dev googletest
+  libpcre2-dev zlib1g-dev libpng-dev
+  python3 python3-venv
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all system packages present"
+fi
