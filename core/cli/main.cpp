@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "errors.hpp"
+#include "log.hpp"
 #include "ftcore/version.hpp"
 #include "util/text.hpp"
 
@@ -57,9 +58,23 @@ int dispatch(int argc, char** argv) {
   return it->second.run(ftcore::cli::Args(argv + 2, argv + argc));
 }
 
+/// Errors can happen before a command parses its options, so the log format is read up front.
+void early_logging(int argc, char** argv) {
+  std::string format = "text";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    for (const char* spelling : {"--log-format", "--log_format"}) {
+      if (arg == spelling && i + 1 < argc) format = argv[i + 1];
+      if (ftcore::text::starts_with(arg, std::string(spelling) + "=")) format = arg.substr(arg.find('=') + 1);
+    }
+  }
+  ftcore::setup_logging("info", format == "json" ? "json" : "text");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  early_logging(argc, argv);
   try {
     return dispatch(argc, argv);
   } catch (const ftcore::UsageError& e) {

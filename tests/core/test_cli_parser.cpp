@@ -82,7 +82,7 @@ TEST(CommandLine, Errors) {
             "--learning_rate and --lr are the same option (learning-rate); give it once");
   EXPECT_EQ(error_of({"--epochs", "many"}), "--epochs: expected a number, got 'many'");
   EXPECT_EQ(error_of({"--method", "lora", "--load_in_4bit"}),
-            "--load_in_4bit means --method qlora, but --method lora was given; keep one");
+            "--load_in_4bit means --method qlora, but --method lora was also given; keep one");
   EXPECT_EQ(error_of({"--lora"}), "unknown option '--lora' for `ftcore run` (did you mean '--lora-r'?); see `ftcore run --help`");
 }
 

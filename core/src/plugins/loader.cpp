@@ -57,6 +57,7 @@ std::vector<boost::dll::shared_library>& loaded_libraries() {
 /// Why a file cannot be an ELF shared library, or "" when its headers look whole.
 std::string elf_problem(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read the file (a dangling symlink, or no permission)";
   unsigned char header[64] = {};
   in.read(reinterpret_cast<char*>(header), sizeof header);
   auto got = static_cast<std::uint64_t>(in.gcount());
@@ -89,6 +90,8 @@ std::string major_minor(const std::string& version) {
   return parts[0] + "." + parts[1];
 }
 
+/// The *.so entries of a directory (not recursive), sorted; a file entry is itself. Entries that
+/// are not regular files (pipes, dangling links) are kept so the loader reports them.
 std::vector<fs::path> plugin_files_in(const fs::path& entry) {
   if (!fs::is_directory(entry)) return {entry};
   std::vector<fs::path> files;
@@ -121,7 +124,19 @@ class Loader {
       fail(entry, std::string("no such file or directory (from ") + plugin_source_name(source) + ")");
       return;
     }
-    for (const auto& file : plugin_files_in(entry)) load_file(file, source);
+    std::vector<fs::path> files;
+    try {
+      files = plugin_files_in(entry);
+    } catch (const std::exception& e) {
+      return fail(entry, std::string("cannot list the directory: ") + e.what());
+    }
+    for (const auto& file : files) {
+      try {
+        load_file(file, source);
+      } catch (const std::exception& e) {
+        fail(file, e.what());
+      }
+    }
   }
 
   void fail(const fs::path& path, std::string reason) {
@@ -146,6 +161,8 @@ class Loader {
       spdlog::debug("plugin {} already loaded, skipping the second occurrence", path.string());
       return;
     }
+    if (!fs::is_regular_file(path))
+      return fail(path, fs::exists(path) ? "not a regular file" : "cannot read the file (a dangling symlink?)");
     if (source == PluginSource::model_dir && !trusted(path)) return;
     if (std::string problem = elf_problem(path); !problem.empty()) return fail(path, problem);
 
@@ -173,14 +190,18 @@ class Loader {
       Registry::Staging staged(ComponentOrigin{d->name, path.string()});
       try {
         d->register_components(staged);
-        info.components = staged.components();
-        registry_.commit(std::move(staged));
       } catch (const std::exception& e) {
         return fail(path, std::string("register function of plugin '") + d->name +
                               "' failed: " + e.what());
       } catch (...) {
         return fail(path, std::string("register function of plugin '") + d->name +
                               "' threw a non-standard exception");
+      }
+      info.components = staged.components();
+      try {
+        registry_.commit(std::move(staged));
+      } catch (const std::exception& e) {
+        return fail(path, e.what());
       }
     }
     plugin_paths_[info.name] = path;
@@ -191,13 +212,16 @@ class Loader {
 
   static std::string descriptor_problem(const ftcore_plugin_descriptor* d) {
     if (d == nullptr) return "its entry point returned no descriptor";
-    if (d->struct_size < sizeof(ftcore_plugin_descriptor))
-      return "descriptor too small (" + std::to_string(d->struct_size) + " bytes, expected " +
-             std::to_string(sizeof(ftcore_plugin_descriptor)) + "); rebuild it against this SDK";
+    // struct_size and abi_version lead the descriptor in every ABI, so they are read first.
     if (d->abi_version != FTCORE_ABI_VERSION)
       return "ABI version mismatch: plugin has " + std::to_string(d->abi_version) +
              ", this ftcore has " + std::to_string(FTCORE_ABI_VERSION) +
              "; rebuild the plugin against ftcore " FTCORE_VERSION;
+    if (d->struct_size < sizeof(ftcore_plugin_descriptor))
+      return "descriptor too small (" + std::to_string(d->struct_size) + " bytes, expected " +
+             std::to_string(sizeof(ftcore_plugin_descriptor)) + "); rebuild it against this SDK";
+    for (const char* field : {d->sdk_version, d->name, d->version, d->description})
+      if (field == nullptr) return "descriptor has a null string field; use FTCORE_PLUGIN(...) to make it";
     std::string theirs = d->torch_version ? d->torch_version : "?";
     if (major_minor(theirs) != major_minor(TORCH_VERSION))
       return "libtorch version mismatch: plugin built with " + theirs + ", this ftcore uses " +

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# End-to-end checks of the ftcore binary: exit codes, messages, config precedence.
+# Usage: test_cli.sh BUILD_DIR SOURCE_DIR
+set -uo pipefail
+FTCORE="$1/bin/ftcore"
+SRC="$2"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export FTCORE_TRUST_FILE="$TMP/trusted-plugins"
+unset FTCORE_PLUGIN_PATH
+passed=0
+failed=0
+
+# expect NAME EXPECTED_RC PATTERN -- COMMAND...: runs COMMAND, checks exit code and that the
+# combined output matches the extended regex PATTERN.
+expect() {
+  local name="$1" want_rc="$2" pattern="$3"
+  shift 4
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" -eq "$want_rc" ] && grep -Eq -- "$pattern" <<<"$out"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name (exit $rc, wanted $want_rc; pattern: $pattern)"
+    echo "$out" | head -20 | sed 's/^/    /'
+  fi
+}
+
+D="$SRC/examples/data"
+ALL="$D/alpaca.json,$D/sharegpt.jsonl,$D/openai.jsonl,$D/qa.jsonl,$D/completion.jsonl,$D/text.txt"
+
+expect "validate every bundled format" 0 "total: [0-9]+ records, [0-9]+ valid, 0 invalid" -- \
+  "$FTCORE" validate --data "$ALL"
+for f in alpaca sharegpt openai qa completion text; do
+  expect "detects $f" 0 "^  $f " -- "$FTCORE" validate --data "$ALL"
+done
+expect "bad records exit 2 with file:line" 2 "openai_errors.jsonl:1:1: \[openai\] messages\[2\]\.tool_call_id" -- \
+  "$FTCORE" validate --data "$D/bad"
+expect "bad JSON has line and column" 2 "openai_errors.jsonl:6:[0-9]+: invalid JSON" -- \
+  "$FTCORE" validate --data "$D/bad"
+expect "skip-invalid only warns" 0 "invalid record\(s\) would be skipped" -- \
+  "$FTCORE" validate --data "$D/bad" --skip-invalid
+expect "max-examples counts what is left out" 0 "valid records not used \(--max-examples\)" -- \
+  "$FTCORE" validate --data "$D/text.txt" --max-examples 3
+expect "forced format" 2 "\[qa\] question: missing required field" -- \
+  "$FTCORE" validate --data "$D/alpaca.json" --format qa
+expect "unknown format" 2 "no such dataset format \(did you mean 'alpaca'\?\)" -- \
+  "$FTCORE" validate --data "$D/alpaca.json" --format alpacca
+expect "missing data file" 2 "no such file or directory" -- "$FTCORE" validate --data "$TMP/none.jsonl"
+expect "unknown command" 2 "unknown command 'valdate' \(did you mean 'validate'\?\)" -- "$FTCORE" valdate
+expect "unknown option" 2 "did you mean '--learning-rate'" -- "$FTCORE" run --lerning-rate 1
+expect "run needs a model" 2 "no model given" -- "$FTCORE" run --data "$D/text.txt"
+expect "run without handler plugins" 2 "no installed model handler recognises model_type 'llama'" -- \
+  bash -c "mkdir -p '$TMP/m' && echo '{\"model_type\": \"llama\"}' > '$TMP/m/config.json' && \
+           '$FTCORE' run --model '$TMP/m' --data '$D/text.txt'"
+expect "run --help lists aliases" 0 "aliases: --num_train_epochs" -- "$FTCORE" run --help
+expect "json logs" 2 '^\{"level":"error","message":".*unknown command' -- "$FTCORE" nope --log-format json
+expect "json log format for a command" 2 '"level":"error"' -- \
+  "$FTCORE" validate --data "$D/bad" --log-format json
+expect "version" 0 "^ftcore [0-9]+\.[0-9]+\.[0-9]+" -- "$FTCORE" --version
+
+# Configuration: YAML below the command line, both above defaults.
+cat > "$TMP/cfg.yaml" <<'YAML'
+model:
+  path: ./tiny
+  lora_config: {r: 16, lora_alpha: 32}
+training:
+  learning_rate: 1.0e-4
+  num_train_epochs: 2
+YAML
+expect "yaml value" 0 "^lora_r: 16  # config file: .*cfg.yaml:3 \(model.lora_config.r\)" -- \
+  "$FTCORE" run --config "$TMP/cfg.yaml" --print-config
+expect "cli beats yaml" 0 "^learning_rate: 0.0005  # command line: --lr" -- \
+  "$FTCORE" run --config "$TMP/cfg.yaml" --lr 5e-4 --print-config
+expect "default fills the rest" 0 "^seed: 42  # built-in default" -- "$FTCORE" run --config "$TMP/cfg.yaml" --print-config
+printf 'training:\n  learnig_rate: 1\n' > "$TMP/bad.yaml"
+expect "unknown yaml key" 2 "bad.yaml:2: unknown key 'training.learnig_rate' \(did you mean 'training.learning_rate'\?\)" -- \
+  "$FTCORE" run --config "$TMP/bad.yaml" --print-config
+"$FTCORE" run --config "$TMP/cfg.yaml" --bf16 --print-config > "$TMP/resolved.yaml" 2>&1
+expect "resolved config reads back" 0 "^precision: \"bf16\"  # config file" -- \
+  "$FTCORE" run --config "$TMP/resolved.yaml" --print-config
+
+# Plugins: list, info, trust.
+expect "plugins list" 0 "format +alpaca +0\.1\.0 +format-alpaca" -- "$FTCORE" plugins
+expect "plugins info" 0 "path: +.*ftcore_format_openai\.so" -- "$FTCORE" plugins info openai
+expect "plugins info unknown" 2 "no plugin or component named 'opena' \(did you mean 'openai'\?\)" -- \
+  "$FTCORE" plugins info opena
+PLUGIN_DIR="$(dirname "$FTCORE")/../lib/ftcore/plugins"
+mkdir -p "$TMP/model/ftcore-plugins"
+echo '{"model_type": "llama"}' > "$TMP/model/config.json"
+cp "$PLUGIN_DIR/ftcore_format_qa.so" "$TMP/model/ftcore-plugins/model_qa.so"
+expect "untrusted model plugin is refused" 0 "untrusted plugin found next to the model.*ftcore plugins trust" -- \
+  "$FTCORE" plugins --model "$TMP/model"
+expect "trusted by flag it loads (and clashes by name with the built-in)" 0 "duplicate plugin name 'format-qa'" -- \
+  "$FTCORE" plugins --model "$TMP/model" --trust-model-plugins
+expect "plugins trust" 0 "sha256 [0-9a-f]{64}" -- "$FTCORE" plugins trust "$TMP/model/ftcore-plugins/model_qa.so"
+expect "trusted by list it loads" 0 "duplicate plugin name 'format-qa'" -- "$FTCORE" plugins --model "$TMP/model"
+echo "not a library" > "$TMP/broken.so"
+expect "bad --plugin is reported, others load" 0 "broken.so: not a shared library.*" -- \
+  "$FTCORE" plugins --plugin "$TMP/broken.so"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
