@@ -6,7 +6,7 @@
 #include "errors.hpp"
 #include "openai/openai_format.hpp"
 #include "qa/qa_format.hpp"
-#include "temp_dir.hpp"
+#include "test_support.hpp"
 #include "text/text_format.hpp"
 
 using namespace ftcore;

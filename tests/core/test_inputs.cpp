@@ -3,7 +3,7 @@
 
 #include "data/inputs.hpp"
 #include "errors.hpp"
-#include "temp_dir.hpp"
+#include "test_support.hpp"
 
 using namespace ftcore;
 using namespace ftcore::data;

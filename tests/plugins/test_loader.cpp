@@ -12,7 +12,7 @@
 
 #include <torch/version.h>
 
-#include "../core/temp_dir.hpp"
+#include "test_support.hpp"
 #include "ftcore/plugin.hpp"
 #include "ftcore/version.hpp"
 #include "plugins/loader.hpp"
@@ -25,6 +25,7 @@ using ftcore::PluginReport;
 using ftcore::PluginSearch;
 using ftcore::PluginSource;
 using ftcore::Registry;
+using ftcore::testing::ScopedEnv;
 using ftcore::testing::TempDir;
 
 namespace {
@@ -79,24 +80,6 @@ bool registry_is_empty(const Registry& registry) {
     if (!registry.names(kind).empty()) return false;
   return true;
 }
-
-/// Sets an environment variable for one scope, restoring the old value afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
-    if (value) ::setenv(name, value, 1);
-    else ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-
- private:
-  std::string name_, old_;
-  bool had_ = false;
-};
 
 }  // namespace
 

@@ -9,12 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "../core/temp_dir.hpp"
+#include "test_support.hpp"
 #include "errors.hpp"
 #include "plugins/trust.hpp"
 #include "util/sha256.hpp"
 
 namespace fs = std::filesystem;
+using ftcore::testing::ScopedEnv;
 using ftcore::testing::TempDir;
 
 namespace {
@@ -32,24 +33,6 @@ std::vector<std::string> lines_of(const fs::path& path) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
 }
-
-/// Sets an environment variable for one scope, restoring the old value afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
-    if (value) ::setenv(name, value, 1);
-    else ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-
- private:
-  std::string name_, old_;
-  bool had_ = false;
-};
 
 }  // namespace
 
