@@ -9,7 +9,7 @@ PACKAGES=(
   libboost-dev libboost-filesystem-dev libboost-program-options-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev googletest
-  libpcre2-dev zlib1g-dev libpng-dev
+  libpcre2-dev libutf8proc-dev zlib1g-dev libpng-dev
   python3 python3-venv
 )
 
