@@ -10,6 +10,9 @@ using namespace format_util;
 namespace {
 // An object with keys besides "text" may be a record of another format that has a text field.
 constexpr double kExtraKeysFactor = 0.6;
+// Any line of a .txt file is text, so a bare string scores only half: a format that recognises a
+// particular shape of line (e.g. "prompt<TAB>completion") wins over plain text.
+constexpr double kBareStringScore = 0.5;
 }  // namespace
 
 std::string TextFormat::name() const { return "text"; }
@@ -19,7 +22,7 @@ std::string TextFormat::description() const {
 }
 
 double TextFormat::score(const json& record) const {
-  if (record.is_string()) return 1.0;
+  if (record.is_string()) return kBareStringScore;
   const double score = score_keys(record, {{"text", json::value_t::string}});
   return record.size() > 1 ? score * kExtraKeysFactor : score;
 }

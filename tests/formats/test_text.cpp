@@ -23,7 +23,7 @@ TEST(TextFormat, Errors) {
 }
 
 TEST(TextFormat, Score) {
-  EXPECT_EQ(text.score("plain"), 1.0);
+  EXPECT_EQ(text.score("plain"), 0.5);  // any line is text: specific line formats must win
   EXPECT_EQ(text.score({{"text", "x"}}), 1.0);
   EXPECT_DOUBLE_EQ(text.score({{"text", "x"}, {"meta", 1}}), 0.6);
   EXPECT_EQ(text.score({{"text", 1}}), 0.5);

@@ -33,7 +33,7 @@ const char* plugin_source_name(PluginSource source) {
 
 fs::path builtin_plugin_dir() {
   fs::path exe_dir = boost::dll::program_location().parent_path().string();
-  return (exe_dir / ".." / "lib" / "ftcore" / "plugins").lexically_normal();
+  return (exe_dir / ".." / FTCORE_PLUGIN_RELATIVE_DIR).lexically_normal();
 }
 
 std::vector<fs::path> plugin_path_from_env() {
