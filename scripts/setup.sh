@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every system package ftcore needs to build and test, idempotently (Debian 12).
-# Usage: bash scripts/setup.sh [--with-python]   (--with-python also installs the pinned parity stack)
+# Usage: bash scripts/setup.sh
 set -euo pipefail
 
 PACKAGES=(
@@ -10,8 +10,13 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev googletest
   libpcre2-dev libutf8proc-dev zlib1g-dev libpng-dev
-  python3 python3-venv
+  python3
 )
+
+# The parity tests' reference stack: a Python venv (pinned packages from PyPI) and npm (the real
+# tokenizer files ship in npm packages). Use what the machine has; install Debian's otherwise.
+python3 -c "import venv, ensurepip" 2>/dev/null || PACKAGES+=(python3-venv)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
