@@ -11,5 +11,7 @@ using Args = std::vector<std::string>;
 int run_command(const Args& args);
 int validate_command(const Args& args);
 int plugins_command(const Args& args);
+int tokenize_command(const Args& args);
+int template_command(const Args& args);
 
 }  // namespace ftcore::cli

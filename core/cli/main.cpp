@@ -22,6 +22,8 @@ const std::map<std::string, CommandEntry>& commands() {
       {"run", {ftcore::cli::run_command, "Fine-tune a model (resolves config, loads data and plugins)"}},
       {"validate", {ftcore::cli::validate_command, "Check datasets record by record, with totals per format"}},
       {"plugins", {ftcore::cli::plugins_command, "List plugins, show one, or trust a model-directory plugin"}},
+      {"tokenize", {ftcore::cli::tokenize_command, "Text to token ids and back, with the model's tokenizer.json"}},
+      {"template", {ftcore::cli::template_command, "Render a conversation with the model's chat template"}},
   };
   return table;
 }

@@ -101,5 +101,30 @@ echo "not a library" > "$TMP/broken.so"
 expect "bad --plugin is reported, others load" 0 "broken.so: not a shared library.*" -- \
   "$FTCORE" plugins --plugin "$TMP/broken.so"
 
+# Tokenizer and chat template inspection, on a tiny byte-level BPE (ids checked against `tokenizers`).
+TINY="$SRC/tests/e2e/fixtures/tiny-model"
+expect "tokenize --json" 0 '^\[262,258,32,119,111,114,108,100\]$' -- \
+  bash -c "echo 'Hello the world' | '$FTCORE' tokenize --model '$TINY' --json"
+expect "tokenize a JSON string line with special tokens" 0 '^\[264,117,115,101,114,10,72,105,265\]$' -- \
+  bash -c "printf '%s\n' '\"<|im_start|>user\\nHi<|im_end|>\"' | '$FTCORE' tokenize --model '$TINY' --json"
+expect "tokenize shows tokens" 0 'tokens: \["Hello","Ġthe","Ġ"' -- \
+  bash -c "echo 'Hello the world' | '$FTCORE' tokenize --model '$TINY'"
+expect "decode" 0 '^Hello the world$' -- bash -c "echo '262 258 32 119 111 114 108 100' | '$FTCORE' tokenize --model '$TINY' --decode"
+expect "decode rejects words" 2 "line 1: 'x' is not a token id" -- bash -c "echo '1 x' | '$FTCORE' tokenize --model '$TINY' --decode"
+expect "tokenize without tokenizer.json" 2 "tokenizer.json" -- bash -c "echo hi | '$FTCORE' tokenize --model '$TMP'"
+printf '[{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]' > "$TMP/conv.json"
+expect "template --mask" 0 '^\[TRAIN\]Hello<\|im_end\|>$' -- \
+  "$FTCORE" template --model "$TINY" --messages "$TMP/conv.json" --mask
+expect "template --add-generation-prompt" 0 '^<\|im_start\|>assistant$' -- \
+  "$FTCORE" template --model "$TINY" --messages "$TMP/conv.json" --add-generation-prompt
+expect "template --json spans" 0 '"trained":\[\[52,68\]\]' -- \
+  "$FTCORE" template --model "$TINY" --messages "$TMP/conv.json" --json
+expect "template of a dataset record" 0 '^<\|im_start\|>user$' -- \
+  "$FTCORE" template --model "$TINY" --messages "$D/sharegpt.jsonl" --record 2
+expect "template of a non-conversation" 2 'not a conversation' -- \
+  "$FTCORE" template --model "$TINY" --messages "$D/completion.jsonl"
+expect "template without a chat template" 2 'has no chat template' -- \
+  "$FTCORE" template --model "$TMP" --messages "$TMP/conv.json"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

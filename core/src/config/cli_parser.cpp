@@ -201,6 +201,8 @@ std::string command_names(unsigned commands) {
   if (commands & kRun) names.push_back("run");
   if (commands & kValidate) names.push_back("validate");
   if (commands & kPlugins) names.push_back("plugins");
+  if (commands & kTokenize) names.push_back("tokenize");
+  if (commands & kTemplate) names.push_back("template");
   return text::join(names, ", ");
 }
 

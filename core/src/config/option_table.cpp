@@ -14,7 +14,7 @@ std::vector<OptionSpec> make_table() {
       // ---- model and plugins ------------------------------------------------------------------
       {"model", T::text, {}, "DIR", "Hugging Face model directory (config.json, safetensors, tokenizer)",
        {"model_name_or_path", "model_id_or_path", "model_path", "base_model"}, {"model.path", "model.name"},
-       {}, {}, kRun | kPlugins, "Model"},
+       {}, {}, kRun | kPlugins | kTokenize | kTemplate, "Model"},
       {"handler", T::text, {}, "NAME", "Model family plugin (default: detected from config.json)",
        {}, {"model.handler"}, {}, {}, kRun, "Model"},
       {"max-length", T::integer, {}, "N", "Longest training sequence in tokens (default: the handler's)",
@@ -37,7 +37,7 @@ std::vector<OptionSpec> make_table() {
       {"data-split", T::text, {}, "NAME", "Read only files named NAME.* / NAME-* / NAME_* in --data directories",
        {}, {"dataset.split"}, {}, {}, kData, "Data"},
       {"format", T::text, {}, "NAME", "Dataset format plugin (default: detected per file)",
-       {"dataset_format"}, {"dataset.format"}, {}, {}, kData, "Data"},
+       {"dataset_format"}, {"dataset.format"}, {}, {}, kData | kTemplate, "Data"},
       {"max-examples", T::integer, {}, "N", "Use at most N records", {"max_samples"},
        {"dataset.max_examples"}, {}, {}, kData, "Data"},
       {"skip-invalid", T::flag, "false", "", "Warn about invalid records and go on instead of failing",
@@ -113,6 +113,30 @@ std::vector<OptionSpec> make_table() {
        kRun, "Output"},
       {"print-config", T::flag, "false", "", "Print the resolved configuration as YAML and exit", {}, {}, {},
        {}, kRun, "Output"},
+
+      // ---- tokenize and template -------------------------------------------------------------
+      {"input", T::text, {}, "FILE", "Texts to tokenize, one per line (a line may be a JSON string); default: "
+       "standard input", {}, {}, {}, {}, kTokenize, "Inspect"},
+      {"decode", T::flag, "false", "", "Read token ids (a JSON array or space-separated per line) and print text",
+       {}, {}, {}, {}, kTokenize, "Inspect"},
+      {"json", T::flag, "false", "", "Machine-readable output: one JSON value per line", {}, {}, {}, {},
+       kTokenize | kTemplate, "Inspect"},
+      {"add-special-tokens", T::flag, "true", "", "Add the tokenizer's BOS/EOS (its post-processor) when encoding",
+       {}, {}, {}, {}, kTokenize, "Inspect"},
+      {"skip-special-tokens", T::flag, "false", "", "Leave special tokens out when decoding", {}, {}, {}, {},
+       kTokenize, "Inspect"},
+      {"messages", T::text, {}, "FILE", "A conversation: a JSON list of messages, {\"messages\": [...], \"tools\": "
+       "[...]}, or a dataset file in any format", {}, {}, {}, {}, kTemplate, "Inspect"},
+      {"record", T::integer, "1", "N", "Which record of a dataset file --messages names (1-based)", {}, {}, {}, {},
+       kTemplate, "Inspect"},
+      {"tools", T::text, {}, "FILE", "Tool definitions (a JSON list) offered to the model", {}, {}, {}, {},
+       kTemplate, "Inspect"},
+      {"add-generation-prompt", T::flag, "false", "", "End with the prompt for the next assistant turn", {}, {}, {},
+       {}, kTemplate, "Inspect"},
+      {"mask", T::flag, "false", "", "Mark the spans that train as [TRAIN]...[/TRAIN]", {}, {}, {}, {}, kTemplate,
+       "Inspect"},
+      {"chat-template", T::text, {}, "NAME", "Which template of a named list in tokenizer_config.json "
+       "(default: 'default')", {}, {}, {}, {}, kRun | kTemplate, "Inspect"},
 
       // ---- every command -----------------------------------------------------------------------
       {"config", T::text, {}, "FILE", "YAML file of options (command-line flags win over it)", {}, {}, {}, {},

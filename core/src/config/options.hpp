@@ -25,6 +25,8 @@ enum Command : unsigned {
   kRun = 1u << 0,
   kValidate = 1u << 1,
   kPlugins = 1u << 2,
+  kTokenize = 1u << 3,
+  kTemplate = 1u << 4,
   kAllCommands = ~0u,
 };
 

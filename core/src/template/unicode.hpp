@@ -1,0 +1,43 @@
+// UTF-8 helpers giving Python str semantics (code points, str.isspace, case mapping).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ftcore::tmpl::unicode {
+
+/// Decodes the code point at s[pos] and advances pos (invalid bytes decode as themselves).
+char32_t next(std::string_view s, std::size_t& pos);
+void append(std::string& out, char32_t cp);
+std::vector<char32_t> decode(std::string_view s);
+std::string encode(const std::vector<char32_t>& cps);
+bool is_ascii(std::string_view s);
+std::size_t length(std::string_view s);
+
+/// Python str.isspace for one code point.
+bool is_space(char32_t cp);
+/// Python str.isprintable for one code point (used by repr).
+bool is_printable(char32_t cp);
+bool is_upper(char32_t cp);
+bool is_lower(char32_t cp);
+bool is_cased(char32_t cp);
+bool is_alpha(char32_t cp);
+bool is_digit(char32_t cp);
+bool is_alnum(char32_t cp);
+
+std::string to_upper(std::string_view s);
+std::string to_lower(std::string_view s);
+/// Python str.capitalize (first upper, rest lower).
+std::string capitalize(std::string_view s);
+/// Python str.title.
+std::string title(std::string_view s);
+
+/// Python strip/lstrip/rstrip; chars == nullptr strips whitespace.
+std::string strip(std::string_view s, const std::string* chars, bool left, bool right);
+
+/// Python str.replace (count < 0: all; an empty `old` inserts between code points).
+std::string replace(std::string_view s, const std::string& old_s, const std::string& new_s, long long count);
+
+}  // namespace ftcore::tmpl::unicode
