@@ -110,32 +110,12 @@ Value f_escape(Interpreter&, const Value& v, CallArgs&) {
   return Value::string(std::move(out));
 }
 
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> lines;
-  std::string cur;
-  for (std::size_t pos = 0; pos < s.size();) {
-    std::size_t begin = pos;
-    char32_t cp = unicode::next(s, pos);
-    bool brk = cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' || cp == 0x1C || cp == 0x1D || cp == 0x1E ||
-               cp == 0x85 || cp == 0x2028 || cp == 0x2029;
-    if (!brk) {
-      cur.append(s, begin, pos - begin);
-      continue;
-    }
-    if (cp == '\r' && pos < s.size() && s[pos] == '\n') ++pos;
-    lines.push_back(std::move(cur));
-    cur.clear();
-  }
-  if (!cur.empty()) lines.push_back(std::move(cur));
-  return lines;
-}
-
 Value f_indent(Interpreter&, const Value& v, CallArgs& args) {
   if (v.is_undefined()) v.fail_undefined();
   Value width = arg_or(args, 0, "width", Value::integer(4));
   std::string indention = width.is(Kind::String) ? width.str() : std::string(static_cast<std::size_t>(std::max<std::int64_t>(0, width.as_int())), ' ');
   bool first = flag(args, 1, "first"), blank = flag(args, 2, "blank");
-  std::vector<std::string> lines = split_lines(v.to_str() + "\n");
+  std::vector<std::string> lines = unicode::split_lines(v.to_str() + "\n", false);
   std::string rv;
   if (blank) {
     for (std::size_t k = 0; k < lines.size(); ++k) rv += (k ? "\n" + indention : "") + lines[k];

@@ -170,22 +170,7 @@ Value str_join(const std::string& sep, const CallArgs& args) {
 Value str_splitlines(const std::string& s, const CallArgs& args) {
   bool keepends = args.get(0, "keepends") && args.get(0, "keepends")->truthy();
   std::vector<Value> lines;
-  std::string cur;
-  for (std::size_t pos = 0; pos < s.size();) {
-    std::size_t begin = pos;
-    char32_t cp = unicode::next(s, pos);
-    bool brk = cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' || cp == 0x1C || cp == 0x1D || cp == 0x1E ||
-               cp == 0x85 || cp == 0x2028 || cp == 0x2029;
-    if (!brk) {
-      cur.append(s, begin, pos - begin);
-      continue;
-    }
-    if (cp == '\r' && pos < s.size() && s[pos] == '\n') ++pos;
-    if (keepends) cur.append(s, begin, pos - begin);
-    lines.push_back(Value::string(std::move(cur)));
-    cur.clear();
-  }
-  if (!cur.empty()) lines.push_back(Value::string(std::move(cur)));
+  for (auto& line : unicode::split_lines(s, keepends)) lines.push_back(Value::string(std::move(line)));
   return Value::list(std::move(lines));
 }
 
@@ -195,16 +180,6 @@ Value all_chars(const std::string& s, Pred pred) {
   for (std::size_t pos = 0; pos < s.size();)
     if (!pred(unicode::next(s, pos))) return Value::boolean(false);
   return Value::boolean(true);
-}
-
-bool case_check(const std::string& s, bool upper) {
-  bool cased = false;
-  for (std::size_t pos = 0; pos < s.size();) {
-    char32_t cp = unicode::next(s, pos);
-    if (upper ? unicode::is_lower(cp) : unicode::is_upper(cp)) return false;
-    cased = cased || unicode::is_cased(cp);
-  }
-  return cased;
 }
 
 bool string_method(const std::string& s, const std::string& name, const CallArgs& args, Value& out) {
@@ -246,7 +221,7 @@ bool string_method(const std::string& s, const std::string& name, const CallArgs
   } else if (name == "isspace") {
     out = all_chars(s, unicode::is_space);
   } else if (name == "islower" || name == "isupper") {
-    out = Value::boolean(case_check(s, name == "isupper"));
+    out = Value::boolean(unicode::all_cased(s, name == "isupper"));
   } else if (name == "removeprefix" || name == "removesuffix") {
     const std::string& a = required_text(args, 0, name.c_str());
     bool prefix = name == "removeprefix";

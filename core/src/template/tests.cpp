@@ -57,18 +57,8 @@ bool t_divisibleby(Interpreter&, const Value& v, CallArgs& a) {
   return equals(modulo(v, need(a, 0, "test_divisibleby")), Value::integer(0));
 }
 
-bool case_test(const Value& v, bool upper) {
-  std::string s = v.to_str();
-  bool cased = false;
-  for (std::size_t pos = 0; pos < s.size();) {
-    char32_t cp = unicode::next(s, pos);
-    if (upper ? unicode::is_lower(cp) : unicode::is_upper(cp)) return false;
-    cased = cased || unicode::is_cased(cp);
-  }
-  return cased;
-}
-bool t_lower(Interpreter&, const Value& v, CallArgs&) { return case_test(v, false); }
-bool t_upper(Interpreter&, const Value& v, CallArgs&) { return case_test(v, true); }
+bool t_lower(Interpreter&, const Value& v, CallArgs&) { return unicode::all_cased(v.to_str(), false); }
+bool t_upper(Interpreter&, const Value& v, CallArgs&) { return unicode::all_cased(v.to_str(), true); }
 
 bool t_eq(Interpreter&, const Value& v, CallArgs& a) { return equals(v, need(a, 0, "test_eq")); }
 bool t_ne(Interpreter&, const Value& v, CallArgs& a) { return !equals(v, need(a, 0, "test_ne")); }

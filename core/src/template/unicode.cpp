@@ -221,4 +221,35 @@ std::string replace(std::string_view s, const std::string& old_s, const std::str
   return out;
 }
 
+std::vector<std::string> split_lines(std::string_view s, bool keepends) {
+  std::vector<std::string> lines;
+  std::string cur;
+  for (std::size_t pos = 0; pos < s.size();) {
+    std::size_t begin = pos;
+    char32_t cp = next(s, pos);
+    bool brk = cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' || cp == 0x1C || cp == 0x1D || cp == 0x1E ||
+               cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+    if (!brk) {
+      cur.append(s.substr(begin, pos - begin));
+      continue;
+    }
+    if (cp == '\r' && pos < s.size() && s[pos] == '\n') ++pos;
+    if (keepends) cur.append(s.substr(begin, pos - begin));
+    lines.push_back(std::move(cur));
+    cur.clear();
+  }
+  if (!cur.empty()) lines.push_back(std::move(cur));
+  return lines;
+}
+
+bool all_cased(std::string_view s, bool upper) {
+  bool cased = false;
+  for (std::size_t pos = 0; pos < s.size();) {
+    char32_t cp = next(s, pos);
+    if (upper ? is_lower(cp) : is_upper(cp)) return false;
+    cased = cased || is_cased(cp);
+  }
+  return cased;
+}
+
 }  // namespace ftcore::tmpl::unicode

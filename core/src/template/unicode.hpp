@@ -40,4 +40,10 @@ std::string strip(std::string_view s, const std::string* chars, bool left, bool 
 /// Python str.replace (count < 0: all; an empty `old` inserts between code points).
 std::string replace(std::string_view s, const std::string& old_s, const std::string& new_s, long long count);
 
+/// Python str.splitlines: breaks at \n, \r, \r\n, \v, \f, \x1c-\x1e, \x85, U+2028, U+2029.
+std::vector<std::string> split_lines(std::string_view s, bool keepends);
+
+/// Python str.isupper (upper) / str.islower: no character of the other case, and at least one cased.
+bool all_cased(std::string_view s, bool upper);
+
 }  // namespace ftcore::tmpl::unicode
