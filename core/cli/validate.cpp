@@ -1,15 +1,19 @@
 // ftcore validate: every record checked, every problem shown with file:line, totals per format.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <map>
 
 #include <spdlog/spdlog.h>
 
+#include "chat/chat_template.hpp"
+#include "chat/conversation.hpp"
 #include "commands.hpp"
 #include "data/dataset.hpp"
 #include "data/inputs.hpp"
 #include "errors.hpp"
 #include "session.hpp"
+#include "tokenizer/tokenizer.hpp"
 
 namespace ftcore::cli {
 
@@ -56,11 +60,49 @@ void print_report(const data::Dataset& dataset, const data::ResolvedInputs& inpu
   }
 }
 
+/// The text a sample trains on, as the model sees it: conversations through the chat template.
+std::string rendered_text(const Sample& sample, const chat::ChatTemplate* chat) {
+  switch (sample.kind) {
+    case Sample::Kind::conversation: return chat::render_conversation(*chat, sample).text;
+    case Sample::Kind::prompt_completion: return sample.prompt + sample.completion;
+    case Sample::Kind::text: return sample.text;
+  }
+  return "";
+}
+
+/// Token counts per format with the model's tokenizer and chat template (--model).
+void print_token_statistics(const data::Dataset& dataset, const std::string& model_dir,
+                            const std::string& template_name, std::ostream& out) {
+  tok::Tokenizer tokenizer = [&] {
+    try {
+      return tok::Tokenizer::from_file(std::filesystem::path(model_dir) / "tokenizer.json");
+    } catch (const tok::TokenizerError& e) {
+      throw UsageError(e.what());
+    }
+  }();
+  std::optional<chat::ChatTemplate> chat;
+  std::map<std::string, std::vector<std::size_t>> lengths;
+  for (const auto& sample : dataset.samples) {
+    if (sample.kind == Sample::Kind::conversation && !chat) chat = chat::ChatTemplate::from_model_dir(model_dir, template_name);
+    std::string text = rendered_text(sample, chat ? &*chat : nullptr);
+    lengths[sample.format].push_back(tokenizer.encode_ids(text, true).size());
+  }
+  out << "\ntokens per record (" << model_dir << "):\n";
+  for (auto& [format, counts] : lengths) {
+    std::sort(counts.begin(), counts.end());
+    std::size_t total = 0;
+    for (auto n : counts) total += n;
+    out << "  " << std::left << std::setw(12) << format << std::right << "total " << total << ", mean "
+        << total / counts.size() << ", median " << counts[counts.size() / 2] << ", p95 "
+        << counts[std::min(counts.size() - 1, counts.size() * 95 / 100)] << ", max " << counts.back() << "\n";
+  }
+}
+
 }  // namespace
 
 int validate_command(const Args& args) {
   Session session;
-  if (!open_session(session, config::kValidate, "validate", "ftcore validate --data PATHS [--format NAME] [OPTIONS]",
+  if (!open_session(session, config::kValidate, "validate", "ftcore validate --data PATHS [--format NAME] [--model DIR] [OPTIONS]",
                     args))
     return kExitOk;
   if (!session.command_line.positional.empty())
@@ -73,6 +115,13 @@ int validate_command(const Args& args) {
   data::Dataset dataset =
       data::load_dataset(inputs.files, session.registry, {config.text("format"), config.integer("max-examples")});
   print_report(dataset, inputs, std::cout);
+  if (auto model = config.text("model")) {
+    try {
+      print_token_statistics(dataset, *model, config.text("chat-template").value_or(""), std::cout);
+    } catch (const tmpl::TemplateError& e) {
+      throw UsageError(e.what());
+    }
+  }
 
   std::size_t invalid = 0;
   for (const auto& f : dataset.files) invalid += f.invalid;

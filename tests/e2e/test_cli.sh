@@ -126,5 +126,10 @@ expect "template of a non-conversation" 2 'not a conversation' -- \
 expect "template without a chat template" 2 'has no chat template' -- \
   "$FTCORE" template --model "$TMP" --messages "$TMP/conv.json"
 
+expect "validate --model adds token statistics" 0 '^  text +total [0-9]+, mean [0-9]+, median [0-9]+, p95 [0-9]+, max [0-9]+$' -- \
+  "$FTCORE" validate --data "$D/text.txt,$D/openai.jsonl" --model "$TINY"
+expect "validate --model with a conversation and no template" 2 'has no chat template' -- \
+  bash -c "cp '$TINY/tokenizer.json' '$TMP/' && '$FTCORE' validate --data '$D/openai.jsonl' --model '$TMP'"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

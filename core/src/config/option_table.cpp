@@ -14,7 +14,7 @@ std::vector<OptionSpec> make_table() {
       // ---- model and plugins ------------------------------------------------------------------
       {"model", T::text, {}, "DIR", "Hugging Face model directory (config.json, safetensors, tokenizer)",
        {"model_name_or_path", "model_id_or_path", "model_path", "base_model"}, {"model.path", "model.name"},
-       {}, {}, kRun | kPlugins | kTokenize | kTemplate, "Model"},
+       {}, {}, kRun | kValidate | kPlugins | kTokenize | kTemplate, "Model"},
       {"handler", T::text, {}, "NAME", "Model family plugin (default: detected from config.json)",
        {}, {"model.handler"}, {}, {}, kRun, "Model"},
       {"max-length", T::integer, {}, "N", "Longest training sequence in tokens (default: the handler's)",
@@ -136,7 +136,7 @@ std::vector<OptionSpec> make_table() {
       {"mask", T::flag, "false", "", "Mark the spans that train as [TRAIN]...[/TRAIN]", {}, {}, {}, {}, kTemplate,
        "Inspect"},
       {"chat-template", T::text, {}, "NAME", "Which template of a named list in tokenizer_config.json "
-       "(default: 'default')", {}, {}, {}, {}, kRun | kTemplate, "Inspect"},
+       "(default: 'default')", {}, {}, {}, {}, kRun | kValidate | kTemplate, "Inspect"},
 
       // ---- every command -----------------------------------------------------------------------
       {"config", T::text, {}, "FILE", "YAML file of options (command-line flags win over it)", {}, {}, {}, {},
