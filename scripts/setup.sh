@@ -10,12 +10,12 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev googletest
   libpcre2-dev libutf8proc-dev zlib1g-dev libpng-dev
-  python3
+  python3 python3-venv python3-torch
 )
 
-# The parity tests' reference stack: a Python venv (pinned packages from PyPI) and npm (the real
-# tokenizer files ship in npm packages). Use what the machine has; install Debian's otherwise.
-python3 -c "import venv, ensurepip" 2>/dev/null || PACKAGES+=(python3-venv)
+# The parity tests' reference stack: a venv of Debian's python3 seeing python3-torch (1.13.1, the
+# torch equal to the libtorch ftcore builds against) with pinned packages from PyPI, and npm (the
+# real tokenizer files ship in npm packages; use the machine's npm, else Debian's).
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()

@@ -13,5 +13,8 @@ int validate_command(const Args& args);
 int plugins_command(const Args& args);
 int tokenize_command(const Args& args);
 int template_command(const Args& args);
+int generate_command(const Args& args);
+int chat_command(const Args& args);
+int init_model_command(const Args& args);
 
 }  // namespace ftcore::cli

@@ -24,6 +24,9 @@ const std::map<std::string, CommandEntry>& commands() {
       {"plugins", {ftcore::cli::plugins_command, "List plugins, show one, or trust a model-directory plugin"}},
       {"tokenize", {ftcore::cli::tokenize_command, "Text to token ids and back, with the model's tokenizer.json"}},
       {"template", {ftcore::cli::template_command, "Render a conversation with the model's chat template"}},
+      {"generate", {ftcore::cli::generate_command, "Generate text from a model (greedy or sampled, streamed)"}},
+      {"chat", {ftcore::cli::chat_command, "Talk with a model interactively"}},
+      {"init-model", {ftcore::cli::init_model_command, "Write a small random model of any installed family"}},
   };
   return table;
 }

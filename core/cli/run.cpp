@@ -11,6 +11,7 @@
 #include "data/dataset.hpp"
 #include "data/inputs.hpp"
 #include "errors.hpp"
+#include "model/model_dir.hpp"
 #include "session.hpp"
 #include "util/text.hpp"
 
@@ -23,39 +24,6 @@ namespace fs = std::filesystem;
 std::string installed(const Registry& registry, ComponentKind kind) {
   auto names = registry.names(kind);
   return names.empty() ? "none" : text::join(names, ", ");
-}
-
-nlohmann::json read_model_config(const fs::path& model_dir) {
-  fs::path file = model_dir / "config.json";
-  std::ifstream in(file);
-  if (!in) throw UsageError("--model '" + model_dir.string() + "': no config.json there; point --model at a "
-                            "Hugging Face model directory");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw UsageError(file.string() + ": invalid JSON: " + e.what());
-  }
-}
-
-const ModelHandler& choose_handler(const Session& session, const nlohmann::json& model_config) {
-  const Registry& registry = session.registry;
-  if (auto name = session.config.text("handler")) {
-    if (const ModelHandler* handler = registry.handler(*name)) return *handler;
-    throw UsageError("--handler '" + *name + "': no such model handler" +
-                     text::did_you_mean(*name, registry.names(ComponentKind::handler)) +
-                     "; installed: " + installed(registry, ComponentKind::handler));
-  }
-  const ModelHandler* best = nullptr;
-  int best_score = 0;
-  for (const ModelHandler* handler : registry.handlers()) {
-    int score = handler->recognise(model_config);
-    if (score > best_score) best = handler, best_score = score;
-  }
-  if (best) return *best;
-  throw UsageError("no installed model handler recognises model_type '" +
-                   model_config.value("model_type", std::string("?")) +
-                   "' (installed: " + installed(registry, ComponentKind::handler) +
-                   "); pass --handler, or add a family: docs/howto-add-a-model-family.md");
 }
 
 }  // namespace
@@ -74,7 +42,7 @@ int run_command(const Args& args) {
 
   auto model = config.text("model");
   if (!model) throw UsageError("no model given: pass --model DIR (a Hugging Face model directory)");
-  nlohmann::json model_config = read_model_config(*model);
+  nlohmann::json model_config = model::read_config(*model);
 
   data::InputSelection selection{config.list("data"), config.text("data-subset").value_or(""),
                                  config.text("data-split").value_or("")};
@@ -89,7 +57,7 @@ int run_command(const Args& args) {
     throw UsageError("the data has invalid records (listed above); fix them or pass --skip-invalid");
   if (dataset.samples.empty()) throw UsageError("no usable training records in --data");
 
-  const ModelHandler& handler = choose_handler(session, model_config);
+  const ModelHandler& handler = model::choose_handler(session.registry, model_config, config.text("handler"));
   std::string method_name = *config.text("method");
   const TrainingMethod* method = session.registry.method(method_name);
   if (!method)

@@ -6,9 +6,11 @@
 
 #include "chat/chat_template.hpp"
 #include "chat/conversation.hpp"
+#include "cli_inputs.hpp"
 #include "commands.hpp"
 #include "data/dataset.hpp"
 #include "errors.hpp"
+#include "model/model_config.hpp"
 #include "session.hpp"
 
 namespace ftcore::cli {
@@ -16,45 +18,7 @@ namespace ftcore::cli {
 namespace {
 
 using nlohmann::json;
-namespace fs = std::filesystem;
 
-json read_json_file(const std::string& path, const char* option) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(std::string("--") + option + " '" + path + "': cannot read the file");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw UsageError(std::string("--") + option + " '" + path + "': invalid JSON: " + e.what());
-  }
-}
-
-/// --messages as a plain message list / {"messages", "tools"} object goes through the openai
-/// format; any other file is read as a dataset and one record is taken.
-Sample load_conversation(const Session& session) {
-  const auto& config = session.config;
-  std::string path = *config.text("messages");
-  json document = json::parse(std::ifstream(path), nullptr, false);
-  bool message_list = document.is_array() && !document.empty() && document[0].is_object() &&
-                      document[0].contains("role");
-  std::int64_t wanted = config.integer("record").value_or(1);
-  if (message_list) document = json{{"messages", document}};
-  if (message_list || (document.is_object() && document.contains("messages"))) {
-    const DatasetFormat* openai = session.registry.format("openai");
-    if (!openai) throw UsageError("the openai format plugin is not installed; `ftcore plugins` shows what is");
-    try {
-      return openai->convert(document);
-    } catch (const FormatError& e) {
-      throw UsageError(path + ": " + e.field() + ": " + e.what());
-    }
-  }
-  data::Dataset dataset = data::load_dataset({path}, session.registry, {config.text("format"), wanted});
-  if (static_cast<std::int64_t>(dataset.samples.size()) < wanted) {
-    if (!dataset.invalid.empty()) throw UsageError(dataset.invalid.front().str());
-    throw UsageError("--record " + std::to_string(wanted) + ": " + path + " has only " +
-                     std::to_string(dataset.samples.size()) + " valid records");
-  }
-  return dataset.samples[static_cast<std::size_t>(wanted - 1)];
-}
 
 std::string marked(const chat::RenderedConversation& rendered) {
   std::string out;
@@ -89,7 +53,7 @@ int render_template(const Session& session) {
   auto model = config.text("model");
   if (!model) throw UsageError("no model given: pass --model DIR (a directory with tokenizer_config.json)");
   if (!config.text("messages")) throw UsageError("no conversation given: pass --messages FILE");
-  chat::ChatTemplate chat = chat::ChatTemplate::from_model_dir(*model, config.text("chat-template").value_or(""));
+  chat::ChatTemplate chat = model::chat_template_for(*model, session.registry, config.text("chat-template").value_or(""));
 
   Sample sample = load_conversation(session);
   if (sample.kind != Sample::Kind::conversation)

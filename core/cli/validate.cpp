@@ -12,6 +12,7 @@
 #include "data/dataset.hpp"
 #include "data/inputs.hpp"
 #include "errors.hpp"
+#include "model/model_config.hpp"
 #include "session.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -71,7 +72,7 @@ std::string rendered_text(const Sample& sample, const chat::ChatTemplate* chat) 
 }
 
 /// Token counts per format with the model's tokenizer and chat template (--model).
-void print_token_statistics(const data::Dataset& dataset, const std::string& model_dir,
+void print_token_statistics(const data::Dataset& dataset, const std::string& model_dir, const Registry& registry,
                             const std::string& template_name, std::ostream& out) {
   tok::Tokenizer tokenizer = [&] {
     try {
@@ -83,9 +84,11 @@ void print_token_statistics(const data::Dataset& dataset, const std::string& mod
   std::optional<chat::ChatTemplate> chat;
   std::map<std::string, std::vector<std::size_t>> lengths;
   for (const auto& sample : dataset.samples) {
-    if (sample.kind == Sample::Kind::conversation && !chat) chat = chat::ChatTemplate::from_model_dir(model_dir, template_name);
+    const bool conversation = sample.kind == Sample::Kind::conversation;
+    if (conversation && !chat) chat = model::chat_template_for(model_dir, registry, template_name);
     std::string text = rendered_text(sample, chat ? &*chat : nullptr);
-    lengths[sample.format].push_back(tokenizer.encode_ids(text, true).size());
+    // A chat template writes its own special tokens, so the post-processor adds none to it.
+    lengths[sample.format].push_back(tokenizer.encode_ids(text, !conversation).size());
   }
   out << "\ntokens per record (" << model_dir << "):\n";
   for (auto& [format, counts] : lengths) {
@@ -117,7 +120,7 @@ int validate_command(const Args& args) {
   print_report(dataset, inputs, std::cout);
   if (auto model = config.text("model")) {
     try {
-      print_token_statistics(dataset, *model, config.text("chat-template").value_or(""), std::cout);
+      print_token_statistics(dataset, *model, session.registry, config.text("chat-template").value_or(""), std::cout);
     } catch (const tmpl::TemplateError& e) {
       throw UsageError(e.what());
     }

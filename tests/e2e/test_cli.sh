@@ -52,8 +52,8 @@ expect "missing data file" 2 "no such file or directory" -- "$FTCORE" validate -
 expect "unknown command" 2 "unknown command 'valdate' \(did you mean 'validate'\?\)" -- "$FTCORE" valdate
 expect "unknown option" 2 "did you mean '--learning-rate'" -- "$FTCORE" run --lerning-rate 1
 expect "run needs a model" 2 "no model given" -- "$FTCORE" run --data "$D/text.txt"
-expect "run without handler plugins" 2 "no installed model handler recognises model_type 'llama'" -- \
-  bash -c "mkdir -p '$TMP/m' && echo '{\"model_type\": \"llama\"}' > '$TMP/m/config.json' && \
+expect "run with an unknown family" 2 "no installed model handler recognises model_type 'falcon' \(installed: gemma, gpt2, llama, mistral, qwen2\).*howto-add-a-model-family.md" -- \
+  bash -c "mkdir -p '$TMP/m' && echo '{\"model_type\": \"falcon\"}' > '$TMP/m/config.json' && \
            '$FTCORE' run --model '$TMP/m' --data '$D/text.txt'"
 expect "run --help lists aliases" 0 "aliases: --num_train_epochs" -- "$FTCORE" run --help
 expect "json logs" 2 '^\{"level":"error","message":".*unknown command' -- "$FTCORE" nope --log-format json
@@ -130,6 +130,37 @@ expect "validate --model adds token statistics" 0 '^  text +total [0-9]+, mean [
   "$FTCORE" validate --data "$D/text.txt,$D/openai.jsonl" --model "$TINY"
 expect "validate --model with a conversation and no template" 2 'has no chat template' -- \
   bash -c "cp '$TINY/tokenizer.json' '$TMP/' && '$FTCORE' validate --data '$D/openai.jsonl' --model '$TMP'"
+
+# Models: init-model, generate, chat.
+for family in llama qwen2 mistral gemma gpt2; do
+  expect "init-model $family" 0 "^wrote .*/m-$family: $family tiny, [0-9]+ parameters \(seed 42\)" -- \
+    "$FTCORE" init-model --family "$family" --output "$TMP/m-$family" --tokenizer-data "$D/alpaca.json"
+done
+M="$TMP/m-llama"
+expect "init-model writes a Hugging Face directory" 0 "config.json generation_config.json model.safetensors tokenizer.json tokenizer_config.json" -- \
+  bash -c "ls '$M' | tr '\n' ' '"
+expect "init-model refuses a non-empty output" 2 "exists and is not empty; pass --overwrite" -- \
+  "$FTCORE" init-model --family llama --output "$M"
+expect "init-model --overwrite" 0 "^wrote " -- "$FTCORE" init-model --family llama --output "$M" --overwrite --seed 7
+expect "init-model unknown family" 2 "--family 'lama': no such model handler \(did you mean 'llama'\?\); installed: gemma, gpt2, llama, mistral, qwen2" -- \
+  "$FTCORE" init-model --family lama --output "$TMP/x"
+expect "init-model unknown preset" 2 "--preset" -- "$FTCORE" init-model --family llama --preset huge --output "$TMP/x"
+expect "generate from a prompt" 0 "stopped: max tokens" -- "$FTCORE" generate --model "$M" --prompt "What is LoRA?" --max-new-tokens 8
+expect "generate --raw, sampled" 0 "8 tokens in" -- \
+  "$FTCORE" generate --model "$M" --prompt "Once" --raw --max-new-tokens 8 --temperature 0.9 --top-k 20 --top-p 0.9
+expect "generate from a dataset record" 0 "stopped:" -- \
+  "$FTCORE" generate --model "$M" --messages "$D/openai.jsonl" --record 1 --max-new-tokens 4
+expect "generate needs one input" 2 "give exactly one of --prompt TEXT and --messages FILE" -- "$FTCORE" generate --model "$M"
+expect "generate rejects top-p" 2 "--top-p must be in \(0, 1\]" -- "$FTCORE" generate --model "$M" --prompt x --top-p 1.5
+expect "chat over standard input" 0 "(tokens in .*){2}" -- \
+  bash -c "set -o pipefail; printf 'hello\nagain\n/exit\n' | '$FTCORE' chat --model '$M' --max-new-tokens 4 2>&1 | tr '\n' ' '"
+cp -r "$TMP/m-qwen2" "$TMP/m-mismatch" && cp "$TMP/m-llama/model.safetensors" "$TMP/m-mismatch/"
+expect "weights that do not fit the config" 2 "the weights do not fit the architecture in config.json:.*missing tensors" -- \
+  bash -c "set -o pipefail; '$FTCORE' generate --model '$TMP/m-mismatch' --prompt x 2>&1 | tr '\n' ' '"
+python3 -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c.pop('chat_template'); json.dump(c, open(p, 'w'))" \
+  "$TMP/m-gemma/tokenizer_config.json"
+expect "template falls back to the handler's" 0 "^<bos><start_of_turn>user$" -- \
+  "$FTCORE" template --model "$TMP/m-gemma" --messages "$TMP/conv.json"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -24,6 +24,8 @@ class Handler final : public ftcore::ModelHandler {
     return config.value("model_type", "") == name_ ? 1 : 0;
   }
   ftcore::FamilyFacts facts(const nlohmann::json&) const override { return {}; }
+  ftcore::nn::DecoderSpec architecture(const nlohmann::json&) const override { return {}; }
+  nlohmann::json make_config(const ftcore::ModelSize&, const ftcore::TokenIds&) const override { return {}; }
 
  private:
   std::string name_;

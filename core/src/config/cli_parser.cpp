@@ -203,6 +203,9 @@ std::string command_names(unsigned commands) {
   if (commands & kPlugins) names.push_back("plugins");
   if (commands & kTokenize) names.push_back("tokenize");
   if (commands & kTemplate) names.push_back("template");
+  if (commands & kGenerate) names.push_back("generate");
+  if (commands & kChat) names.push_back("chat");
+  if (commands & kInitModel) names.push_back("init-model");
   return text::join(names, ", ");
 }
 

@@ -8,22 +8,24 @@ namespace {
 
 using T = OptionType;
 constexpr unsigned kData = kRun | kValidate;
+constexpr unsigned kGenerating = kGenerate | kChat;
+constexpr unsigned kModelCommands = kRun | kValidate | kPlugins | kTokenize | kTemplate | kGenerating;
 
 std::vector<OptionSpec> make_table() {
   return {
       // ---- model and plugins ------------------------------------------------------------------
       {"model", T::text, {}, "DIR", "Hugging Face model directory (config.json, safetensors, tokenizer)",
        {"model_name_or_path", "model_id_or_path", "model_path", "base_model"}, {"model.path", "model.name"},
-       {}, {}, kRun | kValidate | kPlugins | kTokenize | kTemplate, "Model"},
+       {}, {}, kModelCommands, "Model"},
       {"handler", T::text, {}, "NAME", "Model family plugin (default: detected from config.json)",
-       {}, {"model.handler"}, {}, {}, kRun, "Model"},
+       {}, {"model.handler"}, {}, {}, kRun | kGenerating, "Model"},
       {"max-length", T::integer, {}, "N", "Longest training sequence in tokens (default: the handler's)",
        {"max_seq_length", "cutoff_len", "max_len", "model_max_length"}, {"model.max_seq_length"}, {}, {},
        kRun, "Model"},
       {"precision", T::text, "auto", "P", "Training precision: bf16, fp16, fp32 or auto (the handler's)",
        {"torch_dtype", "dtype"}, {"model.torch_dtype"}, {"bf16", "fp16", "fp32", "auto"},
        {{"bfloat16", "bf16"}, {"float16", "fp16"}, {"half", "fp16"}, {"float32", "fp32"}, {"float", "fp32"}},
-       kRun, "Model"},
+       kRun | kGenerating, "Model"},
       {"load-in-8bit", T::flag, "false", "", "Keep frozen base weights in int8 (weight-only, per-row scales)",
        {"use_8bit"}, {"model.load_in_8bit"}, {}, {}, kRun, "Model"},
       {"gradient-checkpointing", T::flag, {}, "", "Recompute activations in backward to save memory "
@@ -91,8 +93,8 @@ std::vector<OptionSpec> make_table() {
        kRun, "Training"},
       {"optimizer", T::text, "adamw_torch", "NAME", "adamw_torch, adamw_8bit, paged_adamw_8bit, adafactor",
        {"optim"}, {}, {}, {}, kRun, "Training"},
-      {"seed", T::integer, "42", "N", "Seed for data order, splits and initialisation", {}, {}, {}, {}, kRun,
-       "Training"},
+      {"seed", T::integer, "42", "N", "Seed for data order, splits, initialisation and sampling", {}, {}, {}, {},
+       kRun | kGenerating | kInitModel, "Training"},
       {"eval-steps", T::integer, {}, "N", "Evaluate every N steps (default: the mode's)", {}, {}, {}, {}, kRun,
        "Training"},
       {"logging-steps", T::integer, "10", "N", "Log every N steps", {}, {}, {}, {}, kRun, "Training"},
@@ -103,9 +105,9 @@ std::vector<OptionSpec> make_table() {
 
       // ---- output ------------------------------------------------------------------------------
       {"output", T::text, {}, "DIR", "Output directory (default: the model directory)",
-       {"output_dir", "out"}, {"training.output_dir"}, {}, {}, kRun, "Output"},
+       {"output_dir", "out"}, {"training.output_dir"}, {}, {}, kRun | kInitModel, "Output"},
       {"overwrite", T::flag, "false", "", "Replace existing results in the output directory",
-       {"overwrite_output_dir"}, {}, {}, {}, kRun, "Output"},
+       {"overwrite_output_dir"}, {}, {}, {}, kRun | kInitModel, "Output"},
       {"resume", T::flag, "false", "", "Continue from the last checkpoint", {}, {}, {}, {}, kRun, "Output"},
       {"resume-from", T::text, {}, "DIR", "Continue from this checkpoint directory",
        {"resume_from_checkpoint"}, {}, {}, {}, kRun, "Output"},
@@ -126,17 +128,45 @@ std::vector<OptionSpec> make_table() {
       {"skip-special-tokens", T::flag, "false", "", "Leave special tokens out when decoding", {}, {}, {}, {},
        kTokenize, "Inspect"},
       {"messages", T::text, {}, "FILE", "A conversation: a JSON list of messages, {\"messages\": [...], \"tools\": "
-       "[...]}, or a dataset file in any format", {}, {}, {}, {}, kTemplate, "Inspect"},
+       "[...]}, or a dataset file in any format", {}, {}, {}, {}, kTemplate | kGenerate, "Inspect"},
       {"record", T::integer, "1", "N", "Which record of a dataset file --messages names (1-based)", {}, {}, {}, {},
-       kTemplate, "Inspect"},
+       kTemplate | kGenerate, "Inspect"},
       {"tools", T::text, {}, "FILE", "Tool definitions (a JSON list) offered to the model", {}, {}, {}, {},
-       kTemplate, "Inspect"},
+       kTemplate | kGenerating, "Inspect"},
       {"add-generation-prompt", T::flag, "false", "", "End with the prompt for the next assistant turn", {}, {}, {},
        {}, kTemplate, "Inspect"},
       {"mask", T::flag, "false", "", "Mark the spans that train as [TRAIN]...[/TRAIN]", {}, {}, {}, {}, kTemplate,
        "Inspect"},
       {"chat-template", T::text, {}, "NAME", "Which template of a named list in tokenizer_config.json "
-       "(default: 'default')", {}, {}, {}, {}, kRun | kValidate | kTemplate, "Inspect"},
+       "(default: 'default')", {}, {}, {}, {}, kRun | kValidate | kTemplate | kGenerating, "Inspect"},
+
+      // ---- generate and chat -------------------------------------------------------------------
+      {"prompt", T::text, {}, "TEXT", "The user's message (rendered with the chat template unless --raw)", {}, {},
+       {}, {}, kGenerate, "Generation"},
+      {"raw", T::flag, "false", "", "Feed --prompt to the model as is, without the chat template", {}, {}, {}, {},
+       kGenerate, "Generation"},
+      {"system", T::text, {}, "TEXT", "A system message in front of the conversation", {}, {}, {}, {},
+       kGenerating, "Generation"},
+      {"max-new-tokens", T::integer, "256", "N", "Generate at most N tokens", {"max_tokens"}, {}, {}, {},
+       kGenerating, "Generation"},
+      {"temperature", T::number, "0", "F", "Sampling temperature; 0 picks the most likely token (greedy)", {}, {},
+       {}, {}, kGenerating, "Generation"},
+      {"top-k", T::integer, "0", "N", "Sample among the N most likely tokens (0: all)", {}, {}, {}, {}, kGenerating,
+       "Generation"},
+      {"top-p", T::number, "1.0", "F", "Sample among the most likely tokens whose probabilities add up to F", {}, {},
+       {}, {}, kGenerating, "Generation"},
+      {"stop", T::list, {}, "TEXTS", "Stop when the output contains one of these strings (besides EOS)", {}, {},
+       {}, {}, kGenerating, "Generation"},
+
+      // ---- init-model --------------------------------------------------------------------------
+      {"family", T::text, {}, "NAME", "Model family (an installed handler: llama, qwen2, mistral, gemma, gpt2, ...)",
+       {}, {}, {}, {}, kInitModel, "Init model"},
+      {"preset", T::text, "tiny", "NAME", "Model size: tiny, small, 100m or 500m", {}, {},
+       {"tiny", "small", "100m", "500m"}, {}, kInitModel, "Init model"},
+      {"vocab-size", T::integer, {}, "N", "Tokenizer vocabulary (default: the preset's)", {}, {}, {}, {}, kInitModel,
+       "Init model"},
+      {"tokenizer-data", T::list, {}, "PATHS", "Datasets (any format, as --data) whose text trains the tokenizer; "
+       "without them the tokenizer has byte tokens only", {}, {}, {}, {}, kInitModel, "Init model"},
 
       // ---- every command -----------------------------------------------------------------------
       {"config", T::text, {}, "FILE", "YAML file of options (command-line flags win over it)", {}, {}, {}, {},
@@ -146,7 +176,7 @@ std::vector<OptionSpec> make_table() {
       {"trust-model-plugins", T::flag, "false", "", "Load plugins found in <model>/ftcore-plugins/ without "
        "asking", {}, {}, {}, {}, kAllCommands, "General"},
       {"threads", T::integer, {}, "N", "CPU threads for compute (default: all cores)", {}, {}, {}, {},
-       kRun | kValidate, "General"},
+       kRun | kValidate | kGenerating | kInitModel, "General"},
       {"log-level", T::text, "info", "LEVEL", "trace, debug, info, warn, error or off", {}, {}, 
        {"trace", "debug", "info", "warn", "error", "off"}, {{"warning", "warn"}}, kAllCommands, "General"},
       {"log-format", T::text, "text", "FMT", "text, or json (one JSON object per line, for tools)", {}, {},

@@ -27,6 +27,9 @@ enum Command : unsigned {
   kPlugins = 1u << 2,
   kTokenize = 1u << 3,
   kTemplate = 1u << 4,
+  kGenerate = 1u << 5,
+  kChat = 1u << 6,
+  kInitModel = 1u << 7,
   kAllCommands = ~0u,
 };
 
