@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "ftcore/nn/modules.hpp"
+#include "nn/checkpoint.hpp"
 
 namespace ftcore::nn {
 
@@ -77,9 +78,13 @@ class DecoderLM final : public CausalLM {
     context.cache = cache;
     context.mask = additive_mask(batch, past, x.scalar_type(), x.device());
     if (rotary_) std::tie(context.cos, context.sin) = rotary_->tables(positions, x.scalar_type());
-    for (auto& layer : layers_) x = layer->forward(x, context);
+    const bool checkpoint = checkpointing_ && is_training() && torch::GradMode::is_enabled() && !cache;
+    for (auto& layer : layers_) x = checkpoint ? checkpointed_forward(layer, x, context) : layer->forward(x, context);
     return backbone_->final_norm->forward(x);
   }
+
+  void set_gradient_checkpointing(bool on) override { checkpointing_ = on; }
+  bool gradient_checkpointing() const override { return checkpointing_; }
 
   void init_weights(std::uint64_t seed) override {
     torch::NoGradGuard no_grad;
@@ -142,6 +147,7 @@ class DecoderLM final : public CausalLM {
   std::shared_ptr<Linear> lm_head_;
   std::unique_ptr<RotaryEmbedding> rotary_;
   std::vector<std::shared_ptr<DecoderLayer>> layers_;
+  bool checkpointing_ = false;
 };
 
 }  // namespace

@@ -231,6 +231,10 @@ torch::Tensor DecoderLayer::forward(const torch::Tensor& x, const LayerContext& 
 
 torch::Tensor CausalLM::logits(const torch::Tensor& hidden) const { return torch::matmul(hidden, lm_head_weight().t()); }
 
+void CausalLM::set_gradient_checkpointing(bool on) {
+  if (on) throw std::logic_error("this model does not support gradient checkpointing");
+}
+
 std::vector<LinearSite> CausalLM::linear_sites() {
   std::vector<LinearSite> sites;
   for (const auto& item : named_modules("", /*include_self=*/false)) {

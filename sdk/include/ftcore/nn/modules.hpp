@@ -177,6 +177,13 @@ class FTCORE_API CausalLM : public torch::nn::Module {
   std::vector<LinearSite> linear_sites();
   /// The activation dtype (that of the embedding).
   virtual torch::ScalarType dtype() const = 0;
+
+  /// Gradient checkpointing: while on, a training-mode forward with grad enabled and no cache
+  /// keeps only each decoder layer's input and recomputes the layer during backward (activation
+  /// memory per layer for one more forward's compute). Eval mode, NoGradGuard and a cache run as
+  /// usual. This default supports none and throws std::logic_error when asked to turn it on.
+  virtual void set_gradient_checkpointing(bool on);
+  virtual bool gradient_checkpointing() const { return false; }
 };
 
 }  // namespace ftcore::nn
