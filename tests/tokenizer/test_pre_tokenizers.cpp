@@ -15,7 +15,8 @@ namespace {
 void expect_pieces(const char* spec, const std::vector<std::pair<std::string, std::vector<std::string>>>& cases) {
   const auto pre = make_pre_tokenizer(nlohmann::json::parse(spec), JsonPath{"test", "pre_tokenizer"});
   for (const auto& [input, expected] : cases) {
-    Pieces pieces{Piece{input, -1, true}};
+    Pieces pieces;
+    pieces.push_back(Piece{input, -1, true});
     pre->pre_tokenize(pieces);
     std::vector<std::string> got;
     for (const auto& p : pieces) got.push_back(p.text);

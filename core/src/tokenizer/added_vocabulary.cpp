@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tokenizer/alignment.hpp"
 #include "tokenizer/unicode.hpp"
 
 namespace ftcore::tok {
@@ -186,37 +187,51 @@ void AddedVocabulary::split_on(Piece&& piece, const TokenTrie& trie, Pieces& out
     if (token.lstrip) start = std::max(space_leftmost_at_end(s.substr(0, start)), start_offset);
     if (token.rstrip) stop += space_rightmost_at_start(s.substr(stop));
     if (start_offset < start) {
-      out.push_back(Piece{std::string(s.substr(start_offset, start - start_offset)), -1,
-                          piece.at_origin && start_offset == 0});
+      slice_into(out, piece, start_offset, start, -1, piece.at_origin && start_offset == 0);
     }
-    out.push_back(Piece{std::string(s.substr(start, stop - start)), token.id, false});
+    slice_into(out, piece, start, stop, token.id, false);
     start_offset = stop;
   }
   if (start_offset == 0 && out.size() == first_out) {
-    if (!piece.text.empty()) out.push_back(std::move(piece));
+    if (piece.text.empty()) return;
+    reslice(piece);
+    out.push_back(std::move(piece));
     return;
   }
   if (start_offset < s.size()) {
-    out.push_back(Piece{std::string(s.substr(start_offset)), -1, false});
+    slice_into(out, piece, start_offset, s.size(), -1, false);
   }
 }
 
-void AddedVocabulary::extract_and_normalize(std::string_view text, const Normalizer* normalizer,
+void AddedVocabulary::extract_and_normalize(std::string_view text, const Normalizer* normalizer, bool track,
                                             Pieces& out) const {
-  Pieces raw;
-  split_on(Piece{std::string(text), -1, true}, raw_trie_, raw);
+  Pieces raw = take_pieces();
+  Piece whole;
+  whole.text = std::string(text);
+  whole.at_origin = true;
+  if (track) whole.align = identity_alignment(text);
+  split_on(std::move(whole), raw_trie_, raw);
   for (auto& piece : raw) {
     if (piece.token_id >= 0) {
       out.push_back(std::move(piece));
       continue;
     }
-    if (normalizer != nullptr) normalizer->normalize(piece.text);
+    if (normalizer != nullptr) {
+      if (piece.tracked()) {
+        normalizer->normalize_aligned(piece);
+      } else {
+        normalizer->normalize(piece.text);
+      }
+    }
     if (normalized_trie_.empty()) {
-      if (!piece.text.empty()) out.push_back(std::move(piece));
+      if (piece.text.empty()) continue;
+      reslice(piece);
+      out.push_back(std::move(piece));
     } else {
       split_on(std::move(piece), normalized_trie_, out);
     }
   }
+  recycle_pieces(std::move(raw));
 }
 
 }  // namespace ftcore::tok

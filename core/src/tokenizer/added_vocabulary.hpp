@@ -49,7 +49,8 @@ class AddedVocabulary {
   // applied to the content of normalized tokens.
   AddedVocabulary(const std::vector<AddedToken>& tokens, const Vocab& model_vocab, const Normalizer* normalizer);
 
-  void extract_and_normalize(std::string_view text, const Normalizer* normalizer, Pieces& out) const;
+  // With `track`, the pieces carry their alignments (Piece::align).
+  void extract_and_normalize(std::string_view text, const Normalizer* normalizer, bool track, Pieces& out) const;
 
   std::int32_t token_to_id(std::string_view content) const;  // -1 when not an added token
   const std::string* id_to_token(std::int32_t id) const;     // nullptr when not an added token
@@ -57,7 +58,7 @@ class AddedVocabulary {
   const std::vector<AddedToken>& tokens() const { return tokens_; }
 
  private:
-  // Splits `piece` on the tokens of `trie`; appends non-empty pieces to `out`.
+  // Splits `piece` on the tokens of `trie`; appends non-empty pieces (slices) to `out`.
   void split_on(Piece&& piece, const TokenTrie& trie, Pieces& out) const;
   void add(AddedToken token, const Vocab& model_vocab);
 

@@ -52,10 +52,10 @@ bool WordCache::get(std::string_view word, std::vector<std::int32_t>& out) const
   return true;
 }
 
-void WordCache::put(std::string_view word, const std::vector<std::int32_t>& ids, std::size_t first) const {
+void WordCache::put(std::string_view word, const std::vector<std::int32_t>& values, std::size_t first) const {
   const std::size_t h = std::hash<std::string_view>{}(word);
   Shard& shard = shards_[(h >> 7) % kShards];
-  Entry entry{std::string(word), std::vector<std::int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.end())};
+  Entry entry{std::string(word), std::vector<std::int32_t>(values.begin() + static_cast<std::ptrdiff_t>(first), values.end())};
   std::lock_guard<std::mutex> lock(shard.mutex);
   if (shard.map.size() >= kPerShard) shard.map.clear();
   shard.map.emplace(h, std::move(entry));
@@ -152,7 +152,15 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const nlohmann::json& model, const
 
 // ---- Tokenization ---------------------------------------------------------------------------
 
-void BpeModel::tokenize(std::string_view word, std::vector<std::int32_t>& ids) const {
+namespace {
+constexpr std::size_t kMaxCached = 256;  // longer words are not cached
+}  // namespace
+
+void BpeModel::tokenize(std::string_view word, std::vector<std::int32_t>& ids, std::vector<std::uint32_t>* lens) const {
+  if (lens != nullptr) {
+    tokenize_with_lengths(word, ids, *lens);
+    return;
+  }
   if (word.empty()) return;
   if (ignore_merges_) {
     const std::int32_t id = vocab_.find(word);
@@ -161,12 +169,41 @@ void BpeModel::tokenize(std::string_view word, std::vector<std::int32_t>& ids) c
       return;
     }
   }
-  constexpr std::size_t kMaxCached = 256;
   const bool cacheable = word.size() < kMaxCached;
   if (cacheable && cache_.get(word, ids)) return;
   const std::size_t first = ids.size();
-  merge_word(word, ids);
+  merge_word<false>(word, ids, nullptr);
   if (cacheable) cache_.put(word, ids, first);
+}
+
+// The same with token lengths; its cache holds ids then lengths, apart from the plain one.
+void BpeModel::tokenize_with_lengths(std::string_view word, std::vector<std::int32_t>& ids,
+                                     std::vector<std::uint32_t>& lens) const {
+  if (word.empty()) return;
+  if (ignore_merges_) {
+    const std::int32_t id = vocab_.find(word);
+    if (id >= 0) {
+      ids.push_back(id);
+      lens.push_back(static_cast<std::uint32_t>(word.size()));
+      return;
+    }
+  }
+  const bool cacheable = word.size() < kMaxCached;
+  thread_local std::vector<std::int32_t> both;
+  both.clear();
+  if (cacheable && cache_with_lengths_.get(word, both)) {
+    const std::size_t n = both.size() / 2;
+    ids.insert(ids.end(), both.begin(), both.begin() + static_cast<std::ptrdiff_t>(n));
+    for (std::size_t k = n; k < both.size(); ++k) lens.push_back(static_cast<std::uint32_t>(both[k]));
+    return;
+  }
+  const std::size_t first = ids.size();
+  const std::size_t first_len = lens.size();
+  merge_word<true>(word, ids, &lens);
+  if (!cacheable) return;
+  both.assign(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.end());
+  for (std::size_t k = first_len; k < lens.size(); ++k) both.push_back(static_cast<std::int32_t>(lens[k]));
+  cache_with_lengths_.put(word, both, 0);
 }
 
 namespace {
@@ -196,6 +233,12 @@ void add_symbol(std::vector<Symbol>& symbols, std::int32_t id) {
   const auto index = static_cast<std::int32_t>(symbols.size());
   if (index > 0) symbols.back().next = index;
   symbols.push_back(Symbol{id, index - 1, -1, true});
+}
+
+// The byte length of every initial symbol, when token lengths are asked for.
+std::vector<std::uint32_t>& unit_lengths() {
+  thread_local std::vector<std::uint32_t> units;
+  return units;
 }
 
 void merge_all(std::vector<Symbol>& symbols, const MergeTable& merges) {
@@ -230,12 +273,23 @@ void merge_all(std::vector<Symbol>& symbols, const MergeTable& merges) {
 
 }  // namespace
 
-void BpeModel::merge_word(std::string_view word, std::vector<std::int32_t>& ids) const {
+template <bool kLens>
+void BpeModel::merge_word(std::string_view word, std::vector<std::int32_t>& ids, std::vector<std::uint32_t>* lens) const {
   thread_local std::vector<Symbol> symbols;
   thread_local std::string buffer;
   symbols.clear();
+  std::vector<std::uint32_t>* units = nullptr;
+  if constexpr (kLens) {
+    units = &unit_lengths();
+    units->clear();
+  }
   bool unk_pending = false;
   std::int32_t unk_id = -1;
+  std::size_t unk_len = 0;
+  auto add = [&](std::int32_t id, [[maybe_unused]] std::size_t n) {
+    add_symbol(symbols, id);
+    if constexpr (kLens) units->push_back(static_cast<std::uint32_t>(n));
+  };
   std::size_t i = 0;
   while (i < word.size()) {
     const std::size_t len = uni::char_len(static_cast<unsigned char>(word[i]));
@@ -252,27 +306,42 @@ void BpeModel::merge_word(std::string_view word, std::vector<std::int32_t>& ids)
     }
     const std::int32_t id = vocab_.find(piece);
     if (id >= 0) {
-      if (unk_pending) add_symbol(symbols, unk_id);
+      if (unk_pending) add(unk_id, unk_len);
       unk_pending = false;
-      add_symbol(symbols, id);
+      add(id, len);
       continue;
     }
     if (byte_fallback_ &&
         std::all_of(piece.begin(), piece.end(), [&](char b) { return byte_ids_[static_cast<unsigned char>(b)] >= 0; })) {
-      for (char b : piece) add_symbol(symbols, byte_ids_[static_cast<unsigned char>(b)]);
+      for (char b : piece) add(byte_ids_[static_cast<unsigned char>(b)], 1);
       continue;
     }
     if (!unk_token_) continue;  // no unk token: the character is dropped, as tokenizers does
     const std::int32_t unk = vocab_.find(*unk_token_);
     if (unk < 0) throw TokenizerError(source_ + ": unk_token '" + *unk_token_ + "' is not in the vocabulary");
-    if (unk_pending && !fuse_unk_) add_symbol(symbols, unk_id);
+    if (unk_pending && fuse_unk_) {
+      unk_len += len;
+      continue;
+    }
+    if (unk_pending) add(unk_id, unk_len);
     unk_pending = true;
     unk_id = unk;
+    unk_len = len;
   }
-  if (unk_pending) add_symbol(symbols, unk_id);
+  if (unk_pending) add(unk_id, unk_len);
   merge_all(symbols, merges_);
   for (const auto& s : symbols) {
     if (s.alive) ids.push_back(s.id);
+  }
+  if constexpr (kLens) {
+    // A symbol left alive covers the initial ones from its own index to the next one alive.
+    for (std::size_t i = 0; i < symbols.size(); ++i) {
+      if (!symbols[i].alive) continue;
+      const std::size_t next = symbols[i].next < 0 ? symbols.size() : static_cast<std::size_t>(symbols[i].next);
+      std::uint32_t n = 0;
+      for (std::size_t k = i; k < next; ++k) n += (*units)[k];
+      lens->push_back(n);
+    }
   }
 }
 

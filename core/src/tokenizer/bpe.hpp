@@ -43,10 +43,12 @@ class MergeTable {
   unsigned shift_ = 60;
 };
 
+// Words and what they tokenize to: their ids, or (the cache of the offsets path) their ids followed
+// by the byte lengths of the tokens.
 class WordCache {
  public:
   bool get(std::string_view word, std::vector<std::int32_t>& out) const;
-  void put(std::string_view word, const std::vector<std::int32_t>& ids, std::size_t first) const;
+  void put(std::string_view word, const std::vector<std::int32_t>& values, std::size_t first) const;
 
  private:
   static constexpr std::size_t kShards = 32;
@@ -66,12 +68,17 @@ class BpeModel {
  public:
   static std::unique_ptr<BpeModel> from_json(const nlohmann::json& model, const JsonPath& at);
 
-  // Appends the ids of one pre-token.
-  void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const;
+  // Appends the ids of one pre-token and, when `lens` is set, the byte length of each token in the
+  // pre-token (tokenizers' Word symbol lengths: a byte_fallback token counts 1, a character
+  // dropped for want of an unk token counts 0, so that later offsets move back as tokenizers' do).
+  void tokenize(std::string_view word, std::vector<std::int32_t>& ids, std::vector<std::uint32_t>* lens = nullptr) const;
   const Vocab& vocab() const { return vocab_; }
 
  private:
-  void merge_word(std::string_view word, std::vector<std::int32_t>& ids) const;
+  void tokenize_with_lengths(std::string_view word, std::vector<std::int32_t>& ids, std::vector<std::uint32_t>& lens) const;
+  // kLens: also append the token lengths to *lens (an instance of its own keeps the plain one lean).
+  template <bool kLens>
+  void merge_word(std::string_view word, std::vector<std::int32_t>& ids, std::vector<std::uint32_t>* lens) const;
 
   Vocab vocab_;
   MergeTable merges_;
@@ -86,6 +93,7 @@ class BpeModel {
   bool fuse_unk_ = false;
   std::string source_;
   WordCache cache_;
+  WordCache cache_with_lengths_;  // ids then lengths, for tokenize with `lens`
 };
 
 }  // namespace ftcore::tok

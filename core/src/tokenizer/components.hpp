@@ -1,24 +1,51 @@
 // Internal interfaces of the tokenizer pipeline and the factories that build each component from
-// its tokenizer.json object. Only ids (and token strings) are tracked, not offsets.
+// its tokenizer.json object. Offsets are tracked only when asked for (Piece::align).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace ftcore::tok {
 
+// Where one byte of a piece comes from: the bytes [begin, end) of the original input text.
+struct Align {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  bool operator==(const Align& o) const { return begin == o.begin && end == o.end; }
+};
+
+// Offset tracking of one piece (alignment.hpp): tokenizers' NormalizedString alignments, made
+// absolute (relative to the whole input rather than to the piece).
+struct Alignment {
+  std::vector<Align> bytes;  // one per byte of the piece's text
+  // Where the piece's original starts, which is where a character inserted at its very beginning
+  // points (tokenizers' (0, 0) + original_shift).
+  std::uint32_t shift = 0;
+};
+
 // A piece of the text travelling through the pipeline.
 struct Piece {
   std::string text;
   std::int32_t token_id = -1;  // >= 0: an added token already resolved; the model skips it
   bool at_origin = false;      // starts at offset 0 of the original text (Metaspace "first")
+  std::unique_ptr<Alignment> align;  // only when offsets are asked for (a pointer keeps Piece small)
+  bool tracked() const { return align != nullptr; }
 };
 using Pieces = std::vector<Piece>;
+// An empty vector of pieces with the capacity of earlier ones (kept per thread), so that splitting
+// does not allocate and grow a new vector each time; hand it back with recycle_pieces.
+Pieces take_pieces();
+void recycle_pieces(Pieces&& spent);
+
+// Per token, [begin, end) bytes of the original text (tok::Encoding::offsets).
+using Offsets = std::vector<std::pair<std::size_t, std::size_t>>;
 
 // Where a component sits in tokenizer.json, for error messages.
 struct JsonPath {
@@ -44,12 +71,15 @@ class Normalizer {
  public:
   virtual ~Normalizer() = default;
   virtual void normalize(std::string& text) const = 0;
+  // The same on a tracked piece, updating its alignments as tokenizers' NormalizedString does.
+  virtual void normalize_aligned(Piece& piece) const = 0;
 };
 
 class PreTokenizer {
  public:
   virtual ~PreTokenizer() = default;
   // Splits/transforms the pieces that are not added tokens; drops pieces that become empty.
+  // Tracked pieces keep their alignments up to date.
   virtual void pre_tokenize(Pieces& pieces) const = 0;
 };
 
@@ -59,11 +89,21 @@ class Decoder {
   virtual void decode_chain(std::vector<std::string>& tokens) const = 0;
 };
 
+// The encoding of one sequence as the post-processor sees it. `tokens` may be null; `offsets` is
+// null unless offsets were asked for (then `tokens` is set too); `text` is the original input.
+struct Encoded {
+  std::vector<std::int32_t>& ids;
+  std::vector<std::string>* tokens;
+  Offsets* offsets;
+  std::string_view text;
+};
+
 class PostProcessor {
  public:
   virtual ~PostProcessor() = default;
-  // Wraps the ids of one sequence (add_special_tokens=true); `tokens` may be null.
-  virtual void process(std::vector<std::int32_t>& ids, std::vector<std::string>* tokens) const = 0;
+  // Called for every encoding, as tokenizers does: special tokens are added only with
+  // add_special_tokens, while ByteLevel / RobertaProcessing trim_offsets applies either way.
+  virtual void process(Encoded& enc, bool add_special_tokens) const = 0;
 };
 
 // Factories: `spec` may not be null (the caller handles a null component).

@@ -1,9 +1,11 @@
 // Normalizers: Sequence, Prepend, Replace, NFC/NFD/NFKC/NFKD, Lowercase, Strip, StripAccents,
 // ByteLevel.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "tokenizer/alignment.hpp"
 #include "tokenizer/components.hpp"
 #include "tokenizer/pattern.hpp"
 #include "tokenizer/unicode.hpp"
@@ -17,6 +19,9 @@ class SequenceNormalizer final : public Normalizer {
   void normalize(std::string& text) const override {
     for (const auto& p : parts_) p->normalize(text);
   }
+  void normalize_aligned(Piece& piece) const override {
+    for (const auto& p : parts_) p->normalize_aligned(piece);
+  }
 
  private:
   std::vector<std::unique_ptr<Normalizer>> parts_;
@@ -28,6 +33,7 @@ class PrependNormalizer final : public Normalizer {
   void normalize(std::string& text) const override {
     if (!text.empty()) text.insert(0, prefix_);
   }
+  void normalize_aligned(Piece& piece) const override { prepend_aligned(piece, prefix_); }
 
  private:
   std::string prefix_;
@@ -38,6 +44,7 @@ class ReplaceNormalizer final : public Normalizer {
   ReplaceNormalizer(std::unique_ptr<Pattern> pattern, std::string content)
       : pattern_(std::move(pattern)), content_(std::move(content)) {}
   void normalize(std::string& text) const override { text = replace_all(text, *pattern_, content_); }
+  void normalize_aligned(Piece& piece) const override { replace_all_aligned(piece, *pattern_, content_); }
 
  private:
   std::unique_ptr<Pattern> pattern_;
@@ -48,6 +55,14 @@ class UnicodeNormalizer final : public Normalizer {
  public:
   explicit UnicodeNormalizer(uni::NormalForm form) : form_(form) {}
   void normalize(std::string& text) const override { text = uni::normalize(text, form_); }
+  void normalize_aligned(Piece& piece) const override {
+    if (std::all_of(piece.text.begin(), piece.text.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; })) {
+      return;
+    }
+    thread_local std::vector<uni::CharChange> changes;
+    uni::normalize_changes(piece.text, form_, changes);
+    transform_range(piece, 0, piece.text.size(), changes, 0);
+  }
 
  private:
   uni::NormalForm form_;
@@ -56,12 +71,30 @@ class UnicodeNormalizer final : public Normalizer {
 class LowercaseNormalizer final : public Normalizer {
  public:
   void normalize(std::string& text) const override { text = uni::lowercase(text); }
+  void normalize_aligned(Piece& piece) const override {
+    map_chars(piece, [](char32_t c, std::string_view, std::string& out) { uni::append_lowercase(out, c); });
+  }
 };
 
 class StripNormalizer final : public Normalizer {
  public:
   StripNormalizer(bool left, bool right) : left_(left), right_(right) {}
   void normalize(std::string& text) const override {
+    const auto [begin, end] = kept(text);
+    text = text.substr(begin, end - begin);
+  }
+  // Stripping keeps the alignments of what remains (NormalizedString::lrstrip).
+  void normalize_aligned(Piece& piece) const override {
+    const auto [begin, end] = kept(piece.text);
+    piece.text = piece.text.substr(begin, end - begin);
+    std::vector<Align>& align = piece.align->bytes;
+    align.erase(align.begin() + static_cast<std::ptrdiff_t>(end), align.end());
+    align.erase(align.begin(), align.begin() + static_cast<std::ptrdiff_t>(begin));
+  }
+
+ private:
+  // The bytes [begin, end) left after stripping.
+  std::pair<std::size_t, std::size_t> kept(std::string_view text) const {
     std::size_t begin = 0;
     std::size_t end = text.size();
     if (left_) {
@@ -80,10 +113,9 @@ class StripNormalizer final : public Normalizer {
         end = start;
       }
     }
-    text = text.substr(begin, end - begin);
+    return {begin, end};
   }
 
- private:
   bool left_;
   bool right_;
 };
@@ -103,16 +135,23 @@ class StripAccentsNormalizer final : public Normalizer {
     }
     text = std::move(out);
   }
+  void normalize_aligned(Piece& piece) const override {
+    map_chars(piece, [](char32_t c, std::string_view bytes, std::string& out) {
+      if (!uni::is_mark_nonspacing(c)) out.append(bytes);
+    });
+  }
 };
 
 class ByteLevelNormalizer final : public Normalizer {
  public:
   void normalize(std::string& text) const override {
-    const auto& table = uni::byte_to_unicode();
     std::string out;
     out.reserve(text.size() * 2);
-    for (char ch : text) out += table[static_cast<unsigned char>(ch)];
+    uni::append_byte_chars(out, text);
     text = std::move(out);
+  }
+  void normalize_aligned(Piece& piece) const override {
+    map_chars(piece, [](char32_t, std::string_view bytes, std::string& out) { uni::append_byte_chars(out, bytes); });
   }
 };
 

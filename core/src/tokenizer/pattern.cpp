@@ -2,9 +2,37 @@
 
 #include <algorithm>
 
+#include "tokenizer/alignment.hpp"
 #include "tokenizer/unicode.hpp"
 
 namespace ftcore::tok {
+
+namespace {
+// A few emptied vectors of pieces per thread (the pipeline has at most three in use at once).
+std::vector<Pieces>& spare_pieces() {
+  thread_local std::vector<Pieces> spare;
+  return spare;
+}
+}  // namespace
+
+Pieces take_pieces() {
+  std::vector<Pieces>& spare = spare_pieces();
+  Pieces out;
+  if (!spare.empty()) {
+    out.swap(spare.back());
+    spare.pop_back();
+  }
+  return out;
+}
+
+void recycle_pieces(Pieces&& spent) {
+  constexpr std::size_t kKept = 4;
+  constexpr std::size_t kKeptCapacity = 16384;  // pieces; larger vectors are freed
+  std::vector<Pieces>& spare = spare_pieces();
+  if (spare.size() >= kKept || spent.capacity() > kKeptCapacity) return;
+  spent.clear();
+  spare.push_back(std::move(spent));
+}
 
 SplitBehavior parse_behavior(const nlohmann::json& value, const JsonPath& at) {
   if (!value.is_string()) fail(at, "expected a split behavior name");
@@ -131,12 +159,14 @@ void split_piece(Piece&& piece, const Pattern& pattern, SplitBehavior behavior, 
   }
   apply_behavior(spans, behavior, cuts);
   if (cuts.size() == 1 && !cuts[0].remove && cuts[0].start == 0 && cuts[0].end == piece.text.size()) {
-    if (!piece.text.empty()) out.push_back(std::move(piece));
+    if (piece.text.empty()) return;
+    reslice(piece);
+    out.push_back(std::move(piece));
     return;
   }
   for (const auto& c : cuts) {
     if (c.remove || c.start == c.end) continue;
-    out.push_back(Piece{piece.text.substr(c.start, c.end - c.start), -1, piece.at_origin && c.start == 0});
+    slice_into(out, piece, c.start, c.end, -1, piece.at_origin && c.start == 0);
   }
 }
 
@@ -154,6 +184,30 @@ std::string replace_all(std::string_view text, const Pattern& pattern, const std
     }
   }
   return out;
+}
+
+void replace_all_aligned(Piece& piece, const Pattern& pattern, const std::string& content) {
+  thread_local std::vector<Span> spans;
+  spans.clear();
+  pattern.find_matches(piece.text, spans);
+  const std::vector<Align>& from = piece.align->bytes;
+  std::string text;
+  std::vector<Align> align;
+  text.reserve(piece.text.size());
+  align.reserve(piece.text.size());
+  for (const auto& s : spans) {
+    if (!s.is_match) {
+      text.append(piece.text, s.start, s.end - s.start);
+      align.insert(align.end(), from.begin() + static_cast<std::ptrdiff_t>(s.start),
+                   from.begin() + static_cast<std::ptrdiff_t>(s.end));
+      continue;
+    }
+    const Align a = s.end >= 1 ? from[s.end - 1] : Align{piece.align->shift, piece.align->shift};
+    text += content;
+    align.insert(align.end(), content.size(), a);
+  }
+  piece.text = std::move(text);
+  piece.align->bytes = std::move(align);
 }
 
 }  // namespace ftcore::tok

@@ -55,17 +55,20 @@ class CharPattern final : public Pattern {
 // Builds the pattern of a Split / Replace: {"String": s} or {"Regex": r}.
 std::unique_ptr<Pattern> make_pattern(const nlohmann::json& spec, const JsonPath& at);
 
-// Splits `piece` by `pattern`; appends the non-empty results to `out`.
+// Splits `piece` by `pattern`; appends the non-empty results (slices, alignments kept) to `out`.
 void split_piece(Piece&& piece, const Pattern& pattern, SplitBehavior behavior, bool invert, Pieces& out);
 
 // Replaces every match of `pattern` in `text` with `content`.
 std::string replace_all(std::string_view text, const Pattern& pattern, const std::string& content);
+// The same on a tracked piece (NormalizedString::replace): the content points where the last
+// byte of the match does ((shift, shift) for an empty match at the start).
+void replace_all_aligned(Piece& piece, const Pattern& pattern, const std::string& content);
 
 // Runs `fn(Piece&&, Pieces& out)` on each non-empty piece that is not an added token, keeping the
 // added tokens and dropping empty pieces.
 template <typename Fn>
 void split_each(Pieces& pieces, Fn&& fn) {
-  Pieces out;
+  Pieces out = take_pieces();
   out.reserve(pieces.size() * 2);
   for (auto& piece : pieces) {
     if (piece.token_id >= 0) {
@@ -74,7 +77,8 @@ void split_each(Pieces& pieces, Fn&& fn) {
     }
     if (!piece.text.empty()) fn(std::move(piece), out);
   }
-  pieces = std::move(out);
+  pieces.swap(out);
+  recycle_pieces(std::move(out));
 }
 
 }  // namespace ftcore::tok

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/alignment.hpp"
 #include "tokenizer/components.hpp"
 #include "tokenizer/pattern.hpp"
 #include "tokenizer/unicode.hpp"
@@ -52,24 +53,33 @@ class ByteLevelPreTokenizer final : public PreTokenizer {
   }
   void pre_tokenize(Pieces& pieces) const override {
     split_each(pieces, [&](Piece&& p, Pieces& out) {
-      if (add_prefix_space_ && (p.text.empty() || p.text[0] != ' ')) p.text.insert(0, 1, ' ');
+      if (add_prefix_space_ && (p.text.empty() || p.text[0] != ' ')) {
+        if (p.tracked()) {
+          prepend_aligned(p, " ");
+        } else {
+          p.text.insert(0, 1, ' ');
+        }
+      }
       const std::size_t first = out.size();
       if (regex_) {
         split_piece(std::move(p), *regex_, SplitBehavior::Isolated, false, out);
       } else if (!p.text.empty()) {
         out.push_back(std::move(p));
       }
-      for (std::size_t i = first; i < out.size(); ++i) map_bytes(out[i].text);
+      for (std::size_t i = first; i < out.size(); ++i) map_bytes(out[i]);
     });
   }
 
  private:
-  static void map_bytes(std::string& text) {
-    const auto& table = uni::byte_to_unicode();
+  static void map_bytes(Piece& piece) {
+    if (piece.tracked()) {
+      map_chars(piece, [](char32_t, std::string_view bytes, std::string& out) { uni::append_byte_chars(out, bytes); });
+      return;
+    }
     std::string mapped;
-    mapped.reserve(text.size() * 2);
-    for (char ch : text) mapped += table[static_cast<unsigned char>(ch)];
-    text = std::move(mapped);
+    mapped.reserve(piece.text.size() * 2);
+    uni::append_byte_chars(mapped, piece.text);
+    piece.text = std::move(mapped);
   }
 
   bool add_prefix_space_;
@@ -85,20 +95,29 @@ class MetaspacePreTokenizer final : public PreTokenizer {
   }
   void pre_tokenize(Pieces& pieces) const override {
     split_each(pieces, [&](Piece&& p, Pieces& out) {
-      std::string replaced;
-      replaced.reserve(p.text.size() + 8);
-      for (char ch : p.text) {
-        if (ch == ' ') {
-          replaced += replacement_;
-        } else {
-          replaced.push_back(ch);
+      if (p.tracked()) {
+        // NormalizedString::replace(' ', ...) then prepend: each replacement points at its space.
+        map_chars(p, [&](char32_t c, std::string_view bytes, std::string& text) {
+          if (c == ' ') {
+            text += replacement_;
+          } else {
+            text.append(bytes);
+          }
+        });
+        if (needs_prefix(p)) prepend_aligned(p, replacement_);
+      } else {
+        std::string replaced;
+        replaced.reserve(p.text.size() + 8);
+        for (char ch : p.text) {
+          if (ch == ' ') {
+            replaced += replacement_;
+          } else {
+            replaced.push_back(ch);
+          }
         }
+        p.text = std::move(replaced);
+        if (needs_prefix(p)) p.text.insert(0, replacement_);
       }
-      const bool starts = replaced.compare(0, replacement_.size(), replacement_) == 0;
-      if (!starts && (scheme_ == Prepend::Always || (scheme_ == Prepend::First && p.at_origin))) {
-        replaced.insert(0, replacement_);
-      }
-      p.text = std::move(replaced);
       if (split_) {
         split_piece(std::move(p), splitter_, SplitBehavior::MergedWithNext, false, out);
       } else if (!p.text.empty()) {
@@ -108,6 +127,11 @@ class MetaspacePreTokenizer final : public PreTokenizer {
   }
 
  private:
+  bool needs_prefix(const Piece& p) const {
+    const bool starts = p.text.compare(0, replacement_.size(), replacement_) == 0;
+    return !starts && (scheme_ == Prepend::Always || (scheme_ == Prepend::First && p.at_origin));
+  }
+
   std::string replacement_;
   Prepend scheme_;
   bool split_;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/added_vocabulary.hpp"
+#include "tokenizer/alignment.hpp"
 #include "tokenizer/bpe.hpp"
 #include "tokenizer/components.hpp"
 #include "tokenizer/unicode.hpp"
@@ -23,8 +24,9 @@ struct Tokenizer::Impl {
   std::unique_ptr<AddedVocabulary> added;
   std::size_t vocab_size = 0;
 
+  // `offsets` (with `tokens`) only when asked for.
   void run(std::string_view text, bool add_special_tokens, std::vector<std::int32_t>& ids,
-           std::vector<std::string>* tokens) const;
+           std::vector<std::string>* tokens, Offsets* offsets) const;
 };
 
 namespace {
@@ -130,45 +132,69 @@ Tokenizer Tokenizer::from_json(const nlohmann::json& document, const std::string
 }
 
 void Tokenizer::Impl::run(std::string_view text, bool add_special_tokens, std::vector<std::int32_t>& ids,
-                          std::vector<std::string>* tokens) const {
+                          std::vector<std::string>* tokens, Offsets* offsets) const {
   const std::size_t bad = uni::find_invalid_utf8(text);
   if (bad != std::string_view::npos) {
     throw TokenizerError("cannot encode text that is not valid UTF-8 (invalid byte at offset " +
                          std::to_string(bad) + ")");
   }
-  Pieces pieces;
-  added->extract_and_normalize(text, normalizer.get(), pieces);
+  if (offsets != nullptr && text.size() > 0xFFFFFFFFu) {
+    throw TokenizerError("cannot track the offsets of a text over 4 GiB");
+  }
+  Pieces pieces = take_pieces();
+  added->extract_and_normalize(text, normalizer.get(), offsets != nullptr, pieces);
   if (pre_tokenizer) pre_tokenizer->pre_tokenize(pieces);
+  std::vector<std::uint32_t> lens;
   for (const auto& piece : pieces) {
     const std::size_t first = ids.size();
     if (piece.token_id >= 0) {
       ids.push_back(piece.token_id);
     } else {
-      model->tokenize(piece.text, ids);
+      lens.clear();
+      model->tokenize(piece.text, ids, offsets != nullptr ? &lens : nullptr);
     }
     if (tokens == nullptr) continue;
     if (piece.token_id >= 0) {
       tokens->push_back(piece.text);
+      if (offsets != nullptr) offsets->push_back(original_range(piece, 0, piece.text.size()));
       continue;
     }
     for (std::size_t k = first; k < ids.size(); ++k) {
       const std::string* t = model->vocab().token(ids[k]);
       tokens->push_back(t != nullptr ? *t : std::string());
     }
+    if (offsets == nullptr) continue;
+    std::size_t pos = 0;
+    for (const std::uint32_t len : lens) {
+      offsets->push_back(original_range(piece, pos, pos + len));
+      pos += len;
+    }
   }
-  if (add_special_tokens && post_processor) post_processor->process(ids, tokens);
+  if (post_processor) {
+    Encoded enc{ids, tokens, offsets, text};
+    post_processor->process(enc, add_special_tokens);
+  }
+  recycle_pieces(std::move(pieces));
 }
 
-Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
+Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens, bool with_offsets) const {
   Encoding enc;
-  impl_->run(text, add_special_tokens, enc.ids, &enc.tokens);
+  impl_->run(text, add_special_tokens, enc.ids, &enc.tokens, with_offsets ? &enc.offsets : nullptr);
   return enc;
 }
 
 std::vector<std::int32_t> Tokenizer::encode_ids(std::string_view text, bool add_special_tokens) const {
   std::vector<std::int32_t> ids;
-  impl_->run(text, add_special_tokens, ids, nullptr);
+  impl_->run(text, add_special_tokens, ids, nullptr, nullptr);
   return ids;
+}
+
+std::optional<std::size_t> char_to_token(const Encoding& encoding, std::size_t byte_offset) {
+  for (std::size_t i = 0; i < encoding.offsets.size(); ++i) {
+    const auto& [begin, end] = encoding.offsets[i];
+    if (byte_offset >= begin && byte_offset < end) return i;
+  }
+  return std::nullopt;
 }
 
 std::string Tokenizer::decode(const std::vector<std::int32_t>& ids, bool skip_special_tokens) const {

@@ -72,7 +72,7 @@ std::unordered_map<std::string, std::int64_t> count_words(const std::vector<std:
                                   " is not valid UTF-8 (invalid byte at offset " + std::to_string(bad) + ")");
     }
     pieces.clear();
-    added_vocabulary.extract_and_normalize(texts[t], nullptr, pieces);
+    added_vocabulary.extract_and_normalize(texts[t], nullptr, false, pieces);
     pre_tokenizer->pre_tokenize(pieces);
     for (auto& piece : pieces) {
       if (piece.token_id < 0) ++counts[piece.text];

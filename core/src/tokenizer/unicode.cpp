@@ -1,5 +1,6 @@
 #include "tokenizer/unicode.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <unordered_map>
@@ -201,6 +202,138 @@ std::string normalize(std::string_view s, NormalForm form) {
   return std::string(reinterpret_cast<const char*>(dst), static_cast<std::size_t>(n));
 }
 
+namespace {
+
+int combining_class(char32_t c) {
+  return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class;
+}
+
+// The crate's compose(a, b): the primary composite of the pair, or 0.
+char32_t compose_pair(char32_t a, char32_t b) {
+  utf8proc_int32_t pair[2] = {static_cast<utf8proc_int32_t>(a), static_cast<utf8proc_int32_t>(b)};
+  const utf8proc_ssize_t n =
+      utf8proc_normalize_utf32(pair, 2, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
+  return n == 1 ? static_cast<char32_t>(pair[0]) : 0;
+}
+
+struct Decomposed {
+  int ccc;
+  CharChange cc;
+};
+
+// Decompositions::next: each char's full decomposition (changes 0, 1, 1, ...), then a stable sort
+// by combining class of every block that a starter (class 0) closes.
+void decompose_changes(std::string_view s, bool compat, std::vector<Decomposed>& out) {
+  int options = UTF8PROC_DECOMPOSE;
+  if (compat) options |= UTF8PROC_COMPAT;
+  std::size_t ready = 0;  // start of the block not yet in canonical order
+  auto sort_pending = [&] {
+    std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(ready), out.end(),
+                     [](const Decomposed& a, const Decomposed& b) { return a.ccc < b.ccc; });
+    ready = out.size();
+  };
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t len = 0;
+    const char32_t c = decode_at(s, i, len);
+    i += len;
+    utf8proc_int32_t buffer[32];
+    int boundclass = 0;
+    utf8proc_ssize_t n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), buffer, 32,
+                                                 static_cast<utf8proc_option_t>(options), &boundclass);
+    if (n < 0 || n > 32) {
+      n = 1;
+      buffer[0] = static_cast<utf8proc_int32_t>(c);
+    }
+    for (utf8proc_ssize_t k = 0; k < n; ++k) {
+      const auto d = static_cast<char32_t>(buffer[k]);
+      const int ccc = combining_class(d);
+      if (ccc == 0) sort_pending();
+      out.push_back(Decomposed{ccc, CharChange{d, k == 0 ? 0 : 1}});
+    }
+  }
+  sort_pending();
+}
+
+// Recompositions::next, step by step.
+void recompose_changes(const std::vector<Decomposed>& in, std::vector<CharChange>& out) {
+  std::vector<CharChange> buffer;  // blocked marks after the composee
+  bool has_composee = false;
+  CharChange composee{0, 0};
+  int last_ccc = -1;  // -1: None
+  for (const auto& [ccc, cc] : in) {
+    if (!has_composee) {
+      if (ccc != 0) {
+        out.push_back(cc);
+        continue;
+      }
+      composee = cc;
+      has_composee = true;
+      continue;
+    }
+    if (last_ccc < 0) {
+      if (const char32_t r = compose_pair(composee.c, cc.c)) {
+        composee = CharChange{r, composee.change + cc.change - 1};
+        continue;
+      }
+      if (ccc == 0) {
+        out.push_back(composee);
+        composee = cc;
+        continue;
+      }
+      buffer.push_back(cc);
+      last_ccc = ccc;
+      continue;
+    }
+    if (last_ccc >= ccc) {  // blocked from the composee
+      if (ccc == 0) {
+        out.push_back(composee);
+        out.insert(out.end(), buffer.begin(), buffer.end());
+        buffer.clear();
+        composee = cc;
+        last_ccc = -1;
+        continue;
+      }
+      buffer.push_back(cc);
+      last_ccc = ccc;
+      continue;
+    }
+    if (const char32_t r = compose_pair(composee.c, cc.c)) {
+      composee = CharChange{r, composee.change + cc.change - 1};
+      continue;
+    }
+    buffer.push_back(cc);
+    last_ccc = ccc;
+  }
+  if (has_composee) out.push_back(composee);
+  out.insert(out.end(), buffer.begin(), buffer.end());
+}
+
+}  // namespace
+
+void normalize_changes(std::string_view s, NormalForm form, std::vector<CharChange>& out) {
+  out.clear();
+  thread_local std::vector<Decomposed> decomposed;
+  decomposed.clear();
+  const bool compat = form == NormalForm::NFKC || form == NormalForm::NFKD;
+  decompose_changes(s, compat, decomposed);
+  if (form == NormalForm::NFD || form == NormalForm::NFKD) {
+    for (const auto& d : decomposed) out.push_back(d.cc);
+    return;
+  }
+  recompose_changes(decomposed, out);
+}
+
+void append_lowercase(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+  } else if (c == 0x130) {  // the one unconditional multi-char lowercase mapping
+    out += "i\xCC\x87";
+  } else {
+    append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+  }
+}
+
 std::string lowercase(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -215,11 +348,7 @@ std::string lowercase(std::string_view s) {
     std::size_t len = 0;
     const char32_t c = decode_at(s, i, len);
     i += len;
-    if (c == 0x130) {  // the one unconditional multi-char lowercase mapping
-      out += "i\xCC\x87";
-      continue;
-    }
-    append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+    append_lowercase(out, c);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ftcore::tok::uni {
 
@@ -29,12 +30,31 @@ bool is_mark_nonspacing(char32_t c);
 
 enum class NormalForm { NFC, NFD, NFKC, NFKD };
 std::string normalize(std::string_view s, NormalForm form);
+
+// One char of a normalized string with its `change` in tokenizers' sense (NormalizedString::
+// transform): 1 inserted, 0 replaces the next char of the input, -n also removes n more.
+struct CharChange {
+  char32_t c;
+  int change;
+};
+// The (char, change) sequence that tokenizers' normalizer (the unicode-normalization-alignments
+// crate) yields for `s`: decompositions give 0 then 1s, canonical reordering moves the changes
+// with their chars, and a composition of k and c gets change(k) + change(c) - 1. The chars are
+// those of normalize(s, form).
+void normalize_changes(std::string_view s, NormalForm form, std::vector<CharChange>& out);
+
 // Rust's char::to_lowercase applied char by char (no final-sigma rule).
 std::string lowercase(std::string_view s);
+void append_lowercase(std::string& out, char32_t c);
 
 // GPT-2 bytes_to_unicode: byte -> UTF-8 of its printable code point, and the reverse.
 const std::array<std::string, 256>& byte_to_unicode();
 // -1 when the code point is not one of the 256 images.
 int unicode_to_byte(char32_t c);
+// Appends the images of `bytes`, byte by byte.
+inline void append_byte_chars(std::string& out, std::string_view bytes) {
+  const auto& table = byte_to_unicode();
+  for (char ch : bytes) out += table[static_cast<unsigned char>(ch)];
+}
 
 }  // namespace ftcore::tok::uni

@@ -1,4 +1,4 @@
-# Generates tests/tokenizer/test_{normalizers,pre_tokenizers,decoders,encode}.cpp from tokenizers 0.20.3.
+# Generates tests/tokenizer/test_{normalizers,pre_tokenizers,decoders,encode,offsets}.cpp from tokenizers 0.20.3.
 import json, tokenizers
 from tokenizers import Tokenizer
 assert tokenizers.__version__ == "0.20.3"
@@ -129,7 +129,8 @@ def gen_pre_tokenizers():
 void expect_pieces(const char* spec, const std::vector<std::pair<std::string, std::vector<std::string>>>& cases) {
   const auto pre = make_pre_tokenizer(nlohmann::json::parse(spec), JsonPath{"test", "pre_tokenizer"});
   for (const auto& [input, expected] : cases) {
-    Pieces pieces{Piece{input, -1, true}};
+    Pieces pieces;
+    pieces.push_back(Piece{input, -1, true});
     pre->pre_tokenize(pieces);
     std::vector<std::string> got;
     for (const auto& p : pieces) got.push_back(p.text);
@@ -279,9 +280,122 @@ void expect_encodings(const char* doc, const std::vector<Expected>& cases) {
         out.append("  EXPECT_EQ(tok.id_to_token(%d), \"\");\n  EXPECT_FALSE(tok.token_to_id(\"no such token\").has_value());\n}\n" % (v + 1000))
     return "".join(out) + FOOTER
 
+# ------------------------------------------------------------------ offsets
+def byte_offsets(s, offsets):
+    # tokenizers' Python offsets are in characters of `s`; ftcore's are UTF-8 bytes.
+    starts = [0]
+    for ch in s: starts.append(starts[-1] + len(ch.encode("utf-8")))
+    return [(starts[a], starts[b]) for a, b in offsets]
+
+def char_to_tokens(s, e):
+    # tokenizers' char_to_token for every character, as (byte offset of the character, token or -1).
+    out, b = [], 0
+    for i, ch in enumerate(s):
+        t = e.char_to_token(i)
+        out.append((b, -1 if t is None else t))
+        b += len(ch.encode("utf-8"))
+    return out
+
+def offsets_list(xs): return "{" + ", ".join("{%d, %d}" % o for o in xs) + "}"
+
+BL_CARRIER = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+def carried(normalizer=None, pre=None, post=None, added=()):
+    # Any normalizer / pre-tokenizer in front of a ByteLevel carrier: every byte becomes a token of
+    # its own, so the offsets show the alignment of every byte.
+    pres = [pre, BL_CARRIER] if pre is not None else [BL_CARRIER]
+    return doc(CARRIER_MODEL, normalizer=normalizer, pre={"type": "Sequence", "pretokenizers": pres}, post=post, added=added)
+
+def template(bos):
+    return {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": bos, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+            "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {bos: {"id": bos, "ids": [300], "tokens": [bos]}}}
+
+BL_TRIM_POST = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}
+OFFSETS = [
+    ("SentencePiecePrependReplaceByteFallback", SP_DOC, ["ab a", " lead", "a  b", "a\u00f1b", "<s>ab</s>", "\U0001F600", "zz", "", "x\u00e9\u00e9 y"]),
+    ("NFC", carried({"type": "NFC"}), ["e\u0301x", "a\u0327\u0301 q\u0301\u0327", "\u1100\u1161\u11a8!", "\u212b\u2126 \u00c5", "\u0301a"]),
+    ("NFD", carried({"type": "NFD"}), ["\u00e9t\u00e9", "\u1e69 \uac01", "\ufb01"]),
+    ("NFKC", carried({"type": "NFKC"}), ["\ufb01 \u00bd \u2460 \uff21", "\u1e9b\u0323", "x\u00b2"]),
+    ("NFKD", carried({"type": "NFKD"}), ["\ufb01\u00e9", "\u1e9b\u0323"]),
+    ("Lowercase", carried({"type": "Lowercase"}), ["\u0130STANBUL Hello", "\u03a3\u0391\u03a3"]),
+    ("StripBoth", carried({"type": "Strip", "strip_left": True, "strip_right": True}), ["  pad \t\n", "x", "\u3000y\u3000"]),
+    ("StripLeft", carried({"type": "Strip", "strip_left": True, "strip_right": False}), ["  pad \t\n"]),
+    ("StripAccents", carried({"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "StripAccents"}]}), ["H\u00e9llo na\u00efve", "\u0301x"]),
+    ("ReplaceRegex", carried({"type": "Replace", "pattern": {"Regex": "\\s+"}, "content": "_"}), ["a \t b", "  x", "x  "]),
+    ("ReplaceRemoves", carried({"type": "Replace", "pattern": {"String": "ab"}, "content": ""}), ["xaby", "abab z"]),
+    ("ReplaceLonger", carried({"type": "Replace", "pattern": {"String": "-"}, "content": "<->"}), ["a-b", "-"]),
+    ("Prepend", carried({"type": "Prepend", "prepend": "\u2581\u2581"}), ["hi", "\u00e9"]),
+    ("ByteLevelNormalizer", doc(CARRIER_MODEL, normalizer={"type": "ByteLevel"}), ["h\u00e9 \U0001F44B"]),
+    ("SplitBehaviors", carried(pre={"type": "Sequence", "pretokenizers": [split({"Regex": "\\s+"}, "Removed"), split({"String": "-"}, "MergedWithNext")]}), ["a-b  c--d", " -x"]),
+    ("Whitespace", carried(pre={"type": "Whitespace"}), ["Hey man!  ok?"]),
+    ("BertPreTokenizer", carried(pre={"type": "BertPreTokenizer"}), ["Hey friend!  How?!"]),
+    ("Digits", carried(pre={"type": "Digits", "individual_digits": True}), ["a123b"]),
+    ("MetaspaceAlwaysSplit", carried(pre={"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}), ["hello world", " lead", "a  b"]),
+    ("MetaspaceFirstNoSplit", carried(pre={"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": False}, added=[added("<x>", special=True, id=300)]), ["hi there", "<x>hi there"]),
+    ("ByteLevelPrefixSpaceTrimOffsets", doc(CARRIER_MODEL, pre={"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}, post=BL_TRIM_POST,
+                                          added=[added("<|bos|>", special=True, id=300)]), ["hello  world", "  x", "a<|bos|>b  ", " \u00e9 "]),
+    ("ByteLevelTrimThenTemplate", doc(bpe(byte_level_vocab(GPT_MERGES), [a + " " + b for a, b in GPT_MERGES]),
+                                      pre={"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+                                      post={"type": "Sequence", "processors": [{"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}, template("<|bos|>")]},
+                                      added=[added("<|bos|>", special=True, id=300)]), ["hello   the dog ", " hello"]),
+    ("RobertaProcessing", doc(CARRIER_MODEL, pre={"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+                              post={"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0], "trim_offsets": True, "add_prefix_space": True}), ["hi  there"]),
+    ("BertProcessing", doc(CARRIER_MODEL, pre={"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+                           post={"type": "BertProcessing", "sep": ["[SEP]", 2], "cls": ["[CLS]", 0]}), ["hi  there"]),
+    ("ByteLevelBpeMerges", BYTE_LEVEL_DOC, ["hello the dog", "h\u00e9llo \U0001F44B", "I'LL   go\n\n", "hello<|bos|>hello"]),
+    ("IgnoreMerges", IGNORE_MERGES_DOC, ["hello world", " world the"]),
+    ("AddedTokens", ADDED_DOC, ["hello<|end|>the", "a  <tool>  b", "x <l>  y", "x  <r>  y", "dog hotdog dogs dog.", "the CAT cat Cat", "\u00c9T\u00c9 \u00e9t\u00e9s"]),
+    ("UnkFused", UNK_FUSED_DOC, ["axyzb ab", "a\u00e9\u00e9b"]),
+    ("UnkNotFused", UNK_UNFUSED_DOC, ["axyzb ab"]),
+    ("NoUnkDropsChars", NO_UNK_DOC, ["axyzb ab", "xyza"]),
+    ("SubwordPrefixSuffix", SUBWORD_DOC, ["abc c", "ab b"]),
+]
+
+OFFSETS_HEADER = '''
+struct OffsetCase {
+  std::string input;
+  std::vector<std::pair<std::size_t, std::size_t>> offsets;        // add_special_tokens = true
+  std::vector<std::pair<std::size_t, std::size_t>> offsets_plain;  // add_special_tokens = false
+  std::vector<std::pair<std::size_t, int>> char_to_token;          // per character: its byte offset, the token (-1: none)
+};
+
+void expect_offsets(const char* doc, const std::vector<OffsetCase>& cases) {
+  const Tokenizer tok = Tokenizer::from_json(nlohmann::json::parse(doc), "test.json");
+  for (const auto& c : cases) {
+    const Encoding enc = tok.encode(c.input, true, true);
+    const Encoding plain = tok.encode(c.input, false, true);
+    EXPECT_EQ(enc.ids, tok.encode_ids(c.input, true)) << "input: " << c.input;
+    EXPECT_EQ(enc.tokens, tok.encode(c.input, true).tokens) << "input: " << c.input;
+    EXPECT_EQ(plain.ids, tok.encode_ids(c.input, false)) << "input: " << c.input;
+    EXPECT_EQ(enc.offsets, c.offsets) << "input: " << c.input;
+    EXPECT_EQ(plain.offsets, c.offsets_plain) << "input: " << c.input;
+    for (const auto& [byte, token] : c.char_to_token) {
+      const std::optional<std::size_t> got = char_to_token(enc, byte);
+      EXPECT_EQ(got ? static_cast<int>(*got) : -1, token) << "input: " << c.input << ", byte " << byte;
+    }
+  }
+}
+'''
+
+def gen_offsets():
+    out = [HEADER.replace("(computed with its Python package when these tests were written).",
+                          "(computed with its Python package when these tests were written); offsets converted from\n// characters to UTF-8 bytes."), OFFSETS_HEADER]
+    for name, d, inputs in OFFSETS:
+        t = Tokenizer.from_str(json.dumps(d))
+        rows = []
+        for s in inputs:
+            e = t.encode(s, add_special_tokens=True)
+            p = t.encode(s, add_special_tokens=False)
+            c2t = "{" + ", ".join("{%d, %d}" % x for x in char_to_tokens(s, e)) + "}"
+            rows.append("{%s,\n     %s,\n     %s,\n     %s}" % (cpp(s), offsets_list(byte_offsets(s, e.offsets)), offsets_list(byte_offsets(s, p.offsets)), c2t))
+        out.append("\nTEST(Offsets, %s) {\n  expect_offsets(%s,\n                 {%s});\n}\n" % (
+            name, cpp(json.dumps(d, ensure_ascii=True)), ",\n                  ".join(rows)))
+    return "".join(out) + FOOTER
+
 import sys
 dest = sys.argv[1]
 open(dest + "/test_normalizers.cpp", "w").write(gen_normalizers())
 open(dest + "/test_pre_tokenizers.cpp", "w").write(gen_pre_tokenizers())
 open(dest + "/test_decoders.cpp", "w").write(gen_decoders())
 open(dest + "/test_encode.cpp", "w").write(gen_e2e())
+open(dest + "/test_offsets.cpp", "w").write(gen_offsets())
