@@ -121,6 +121,7 @@ nn::DecoderSpec llama_layout(const nlohmann::json& config) {
   spec.tie_word_embeddings = bool_or(config, "tie_word_embeddings", false);
   spec.initializer_range = number_or(config, "initializer_range", 0.02);
   spec.padding_idx = int_or(config, "pad_token_id", -1);
+  spec.attention_dropout = number_or(config, "attention_dropout", 0.0);
   spec.rope = rope(config, 10000.0);
   spec.ignored_checkpoint_suffixes = {".rotary_emb.inv_freq"};
   if (spec.num_kv_heads <= 0 || spec.num_heads % spec.num_kv_heads != 0)

@@ -81,6 +81,9 @@ nn::DecoderSpec Gpt2Handler::architecture(const nlohmann::json& config) const {
   spec.tie_word_embeddings = bool_or(config, "tie_word_embeddings", true);
   spec.conv1d_weights = true;
   spec.initializer_range = number_or(config, "initializer_range", 0.02);
+  spec.attention_dropout = number_or(config, "attn_pdrop", 0.1);
+  spec.residual_dropout = number_or(config, "resid_pdrop", 0.1);
+  spec.embedding_dropout = number_or(config, "embd_pdrop", 0.1);
   spec.optional_checkpoint_prefix = "transformer.";
   spec.ignored_checkpoint_suffixes = {".attn.bias", ".attn.masked_bias"};
   return spec;

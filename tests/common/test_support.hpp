@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <cstdlib>
+#include <exception>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -48,5 +50,15 @@ class ScopedEnv {
   std::string name_, old_;
   bool had_ = false;
 };
+
+/// The message of what `f` throws, or "(no error)".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 }  // namespace ftcore::testing

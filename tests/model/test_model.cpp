@@ -16,6 +16,7 @@
 
 using namespace ftcore;
 using ftcore::testing::TempDir;
+using ftcore::testing::error_of;
 using nlohmann::json;
 
 namespace {
@@ -51,14 +52,6 @@ std::filesystem::path init_tiny(const TempDir& dir, const std::string& family) {
   return options.out;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 const std::vector<std::string> kFamilies{"llama", "qwen2", "mistral", "gemma", "gpt2"};
 
@@ -373,4 +366,21 @@ TEST(HandlerDocs, EveryInstalledHandlerIsDocumented) {
     EXPECT_NE(guide.find(place), std::string::npos) << "the guide does not mention " << place;
     EXPECT_TRUE(std::filesystem::exists(std::string(FTCORE_SOURCE_DIR) + "/" + place)) << place;
   }
+}
+
+TEST(Dropout, Gpt2AppliesItsDropoutsInTrainingOnly) {
+  auto network = tiny_network("gpt2");
+  EXPECT_DOUBLE_EQ(network->spec().residual_dropout, 0.1);
+  auto eval = logits_of(*network, {ids({1, 2, 3, 4})});
+  EXPECT_TRUE(torch::equal(eval, logits_of(*network, {ids({1, 2, 3, 4})})));
+  network->train();
+  torch::manual_seed(1);
+  auto first = logits_of(*network, {ids({1, 2, 3, 4})});
+  auto second = logits_of(*network, {ids({1, 2, 3, 4})});
+  EXPECT_FALSE(torch::allclose(first, second)) << "different dropout masks";
+  json config = tiny_config("gpt2");
+  config["resid_pdrop"] = config["embd_pdrop"] = config["attn_pdrop"] = 0.0;
+  auto plain = tiny_network("gpt2", config);
+  plain->train();
+  EXPECT_TRUE(torch::equal(logits_of(*plain, {ids({1, 2, 3})}), logits_of(*plain, {ids({1, 2, 3})})));
 }

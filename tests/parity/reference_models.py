@@ -51,7 +51,9 @@ CASES = {
     "qwen2": ("qwen2", Qwen2Config(**COMMON, num_key_value_heads=2, tie_word_embeddings=True), "plain"),
     "mistral": ("mistral", MistralConfig(**COMMON, num_key_value_heads=2, sliding_window=5), "plain"),
     "gemma": ("gemma", GemmaConfig(**COMMON, num_key_value_heads=1, head_dim=16), "plain"),
-    "gpt2": ("gpt2", GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=4, n_positions=128,
+    # Dropout off, so that a training step is the same computation on both sides (lora_step).
+    "gpt2": ("gpt2", GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=4, n_positions=128, resid_pdrop=0.0,
+                                embd_pdrop=0.0, attn_pdrop=0.0,
                                 bos_token_id=None, eos_token_id=None, initializer_range=0.25), "plain"),
     "gpt2_hub_names": ("gpt2", GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=4, n_positions=128,
                                           scale_attn_by_inverse_layer_idx=True, bos_token_id=None,

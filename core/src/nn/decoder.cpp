@@ -73,6 +73,7 @@ class DecoderLM final : public CausalLM {
     if (spec_.scale_embeddings)  // sqrt(hidden) rounded to the activation dtype, as transformers does
       x = x * torch::scalar_tensor(std::sqrt(static_cast<double>(spec_.hidden_size)), x.options());
     if (backbone_->positions) x = x + backbone_->positions->forward(positions);
+    if (spec_.embedding_dropout > 0 && is_training()) x = torch::dropout(x, spec_.embedding_dropout, true);
 
     LayerContext context;
     context.cache = cache;

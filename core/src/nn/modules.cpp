@@ -138,6 +138,7 @@ Attention::Attention(const DecoderSpec& spec, std::int64_t layer_index)
       kv_heads_(spec.num_kv_heads),
       head_dim_(spec.head_dim),
       scale_(1.0 / std::sqrt(static_cast<double>(spec.head_dim))),
+      dropout_(spec.attention_dropout),
       fused_(spec.attention.fused_qkv) {
   const auto& a = spec.attention;
   const bool conv1d = spec.conv1d_weights;
@@ -183,6 +184,7 @@ torch::Tensor Attention::forward(const torch::Tensor& x, const LayerContext& con
   }
   auto scores = torch::matmul(q, k.transpose(2, 3)) * scale_ + context.mask;
   auto probs = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
+  if (dropout_ > 0 && is_training()) probs = torch::dropout(probs, dropout_, true);
   auto out = torch::matmul(probs, v).transpose(1, 2).reshape({batch, length, heads_ * head_dim_});
   return linear_at(o_).forward(out);
 }
@@ -215,7 +217,7 @@ torch::Tensor Mlp::forward(const torch::Tensor& x) {
   return linear_at(down_).forward(activate(linear_at(up_).forward(x), activation_));
 }
 
-DecoderLayer::DecoderLayer(const DecoderSpec& spec, std::int64_t layer_index) {
+DecoderLayer::DecoderLayer(const DecoderSpec& spec, std::int64_t layer_index) : residual_dropout_(spec.residual_dropout) {
   norm1 = register_module(spec.norm1, std::make_shared<Norm>(spec.hidden_size, spec.norm));
   attention = register_module(spec.attention.name, std::make_shared<Attention>(spec, layer_index));
   norm2 = register_module(spec.norm2, std::make_shared<Norm>(spec.hidden_size, spec.norm));
@@ -223,8 +225,11 @@ DecoderLayer::DecoderLayer(const DecoderSpec& spec, std::int64_t layer_index) {
 }
 
 torch::Tensor DecoderLayer::forward(const torch::Tensor& x, const LayerContext& context) {
-  auto h = x + attention->forward(norm1->forward(x), context);
-  return h + mlp->forward(norm2->forward(h));
+  const bool drop = residual_dropout_ > 0 && is_training();
+  auto attended = attention->forward(norm1->forward(x), context);
+  auto h = x + (drop ? torch::dropout(attended, residual_dropout_, true) : attended);
+  auto transformed = mlp->forward(norm2->forward(h));
+  return h + (drop ? torch::dropout(transformed, residual_dropout_, true) : transformed);
 }
 
 // ---- CausalLM --------------------------------------------------------------------------------

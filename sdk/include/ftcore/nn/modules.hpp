@@ -125,7 +125,7 @@ class FTCORE_API Attention : public Block {
 
  private:
   std::int64_t layer_index_, heads_, kv_heads_, head_dim_;
-  double scale_;
+  double scale_, dropout_;
   bool fused_;
   std::size_t q_ = 0, k_ = 0, v_ = 0, o_ = 0;
 };
@@ -150,6 +150,9 @@ class FTCORE_API DecoderLayer : public torch::nn::Module {
   std::shared_ptr<Norm> norm1, norm2;
   std::shared_ptr<Attention> attention;
   std::shared_ptr<Mlp> mlp;
+
+ private:
+  double residual_dropout_;
 };
 
 /// One forward pass's inputs.

@@ -84,6 +84,10 @@ struct DecoderSpec {
   /// Linear weights stored [in, out] (GPT-2's Conv1D) instead of [out, in].
   bool conv1d_weights = false;
   double initializer_range = 0.02;
+  /// Dropout probabilities in training mode, as transformers applies them: on the attention
+  /// probabilities (attention_dropout, GPT-2's attn_pdrop), on each sub-layer's output before the
+  /// residual sum (GPT-2's resid_pdrop) and on the input embeddings (GPT-2's embd_pdrop).
+  double attention_dropout = 0.0, residual_dropout = 0.0, embedding_dropout = 0.0;
   /// Row of the embedding that transformers zeroes at initialisation (pad_token_id); -1 = none.
   std::int64_t padding_idx = -1;
 
