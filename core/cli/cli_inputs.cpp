@@ -2,8 +2,11 @@
 
 #include <fstream>
 
+#include <spdlog/spdlog.h>
+
 #include "data/dataset.hpp"
 #include "errors.hpp"
+#include "model/adapters.hpp"
 #include "model/model_dir.hpp"
 
 namespace ftcore::cli {
@@ -58,6 +61,14 @@ model::Model load_session_model(const Session& session) {
   options.dtype = precision == "auto" ? torch::kFloat32 : model::parse_precision(precision);
   options.chat_template = config.text("chat-template").value_or("");
   return model::load_model(*dir, session.registry, options);
+}
+
+std::unique_ptr<MethodRun> load_session_adapter(const Session& session, model::Model& model) {
+  auto dir = model::adapter_dir(session.config.text("adapter"), model.dir);
+  if (!dir) return nullptr;
+  auto run = model::apply_artefact(model, session.registry, *dir, false);
+  spdlog::info("adapter: {} ({})", dir->string(), run->summary());
+  return run;
 }
 
 }  // namespace ftcore::cli

@@ -16,5 +16,6 @@ int template_command(const Args& args);
 int generate_command(const Args& args);
 int chat_command(const Args& args);
 int init_model_command(const Args& args);
+int merge_command(const Args& args);
 
 }  // namespace ftcore::cli

@@ -84,6 +84,7 @@ int generate_command(const Args& args) {
   if (prompt.has_value() == config.text("messages").has_value())
     throw UsageError("give exactly one of --prompt TEXT and --messages FILE");
   model::Model model = load_session_model(session);
+  auto adapter = load_session_adapter(session, model);
   generate::Sampling sampling = sampling_options(config, model);
 
   std::vector<std::int32_t> ids;
@@ -113,6 +114,7 @@ int chat_command(const Args& args) {
   if (!open_session(session, config::kChat, "chat", "ftcore chat --model DIR [--system TEXT]", args)) return kExitOk;
   const auto& config = session.config;
   model::Model model = load_session_model(session);
+  auto adapter = load_session_adapter(session, model);
   generate::Sampling sampling = sampling_options(config, model);
   const bool terminal = ::isatty(STDIN_FILENO);
 

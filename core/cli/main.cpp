@@ -19,7 +19,7 @@ struct CommandEntry {
 
 const std::map<std::string, CommandEntry>& commands() {
   static const std::map<std::string, CommandEntry> table{
-      {"run", {ftcore::cli::run_command, "Fine-tune a model (resolves config, loads data and plugins)"}},
+      {"run", {ftcore::cli::run_command, "Fine-tune a model (LoRA, full, ...): checkpoints, logs, adapter"}},
       {"validate", {ftcore::cli::validate_command, "Check datasets record by record, with totals per format"}},
       {"plugins", {ftcore::cli::plugins_command, "List plugins, show one, or trust a model-directory plugin"}},
       {"tokenize", {ftcore::cli::tokenize_command, "Text to token ids and back, with the model's tokenizer.json"}},
@@ -27,6 +27,7 @@ const std::map<std::string, CommandEntry>& commands() {
       {"generate", {ftcore::cli::generate_command, "Generate text from a model (greedy or sampled, streamed)"}},
       {"chat", {ftcore::cli::chat_command, "Talk with a model interactively"}},
       {"init-model", {ftcore::cli::init_model_command, "Write a small random model of any installed family"}},
+      {"merge", {ftcore::cli::merge_command, "Fold an adapter into its base model's weights"}},
   };
   return table;
 }

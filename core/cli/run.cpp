@@ -1,5 +1,6 @@
-// ftcore run: resolve the configuration, load plugins and data, then train with the chosen
-// handler and method.
+// ftcore run: resolve the configuration, load the model, data and method, train, and write the
+// artefact (lora/ or full/), checkpoints, logs and the loss plot.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,8 +12,12 @@
 #include "data/dataset.hpp"
 #include "data/inputs.hpp"
 #include "errors.hpp"
+#include "ftcore/nn/io.hpp"
+#include "ftcore/version.hpp"
 #include "model/model_dir.hpp"
 #include "session.hpp"
+#include "train/trainer.hpp"
+#include "util/sha256.hpp"
 #include "util/text.hpp"
 
 namespace ftcore::cli {
@@ -20,10 +25,122 @@ namespace ftcore::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
+using config::Layer;
 
 std::string installed(const Registry& registry, ComponentKind kind) {
   auto names = registry.names(kind);
   return names.empty() ? "none" : text::join(names, ", ");
+}
+
+const TrainingMethod& choose_method(const Session& session) {
+  const std::string name = *session.config.text("method");
+  if (const TrainingMethod* method = session.registry.method(name)) return *method;
+  throw UsageError("--method '" + name + "': no such training method" +
+                   text::did_you_mean(name, session.registry.names(ComponentKind::method)) +
+                   "; installed: " + installed(session.registry, ComponentKind::method));
+}
+
+/// The handler's facts and the method's defaults join the configuration below YAML and flags.
+void apply_layers(config::Config& config, const ModelHandler& handler, const FamilyFacts& facts,
+                  const TrainingMethod& method) {
+  config.set("max-length", facts.max_length, Layer::handler, "handler " + handler.name() + " (max_position_embeddings)");
+  if (config.text("precision") == std::string("auto"))
+    config.set("precision", facts.training_precision, Layer::handler, "handler " + handler.name());
+  for (const auto& [key, value] : method.defaults()) config.set_text(key, value, Layer::method, "method " + method.name());
+  if (!config.has("epochs")) config.set("epochs", 3.0, Layer::builtin, "built-in default (mode medium)");
+  if (!config.has("lora-alpha"))
+    if (auto r = config.integer("lora-r")) config.set("lora-alpha", 2.0 * static_cast<double>(*r), Layer::method, "2 x lora-r");
+}
+
+/// --lora-r auto: by model size, <1B 8, 1-3B 16, 3-7B 32, 7-13B 64, 13-30B 128, larger 256.
+std::int64_t auto_rank(std::int64_t parameters) {
+  const double billions = static_cast<double>(parameters) / 1e9;
+  for (auto [limit, rank] : {std::pair{1.0, 8}, {3.0, 16}, {7.0, 32}, {13.0, 64}, {30.0, 128}})
+    if (billions < limit) return rank;
+  return 256;
+}
+
+void resolve_auto_rank(config::Config& config, nn::CausalLM& network) {
+  if (config.text("lora-r") != std::string("auto")) return;
+  std::int64_t parameters = 0;
+  for (const auto& p : network.parameters()) parameters += p.numel();
+  const std::int64_t rank = auto_rank(parameters);
+  const auto origin = config.find("lora-r")->origin + " = auto (" + std::to_string(parameters) + " parameters)";
+  config.set("lora-r", rank, config.find("lora-r")->layer, origin);
+  if (config.find("lora-alpha")->origin == "2 x lora-r") config.set("lora-alpha", 2.0 * rank, Layer::method, "2 x lora-r");
+}
+
+std::optional<std::int32_t> token_id(const model::Model& model, const char* key) {
+  fs::path file = model.dir / "tokenizer_config.json";
+  if (fs::exists(file)) {
+    json tc = model::read_json_file(file);
+    if (tc.contains(key) && !tc[key].is_null())
+      if (auto id = model.tokenizer->token_to_id(chat::special_token_text(tc[key]))) return *id;
+  }
+  const std::string config_key = std::string(key) + "_id";
+  const json& value = model.config.contains(config_key) ? model.config[config_key] : json();
+  if (value.is_number_integer()) return value.get<std::int32_t>();
+  if (value.is_array() && !value.empty() && value[0].is_number_integer()) return value[0].get<std::int32_t>();
+  return std::nullopt;
+}
+
+/// Train and validation examples: a seeded split of the examples.
+std::pair<std::vector<train::Example>, std::vector<train::Example>> split(std::vector<train::Example> examples, double fraction,
+                                                                         std::uint64_t seed) {
+  if (fraction < 0 || fraction >= 1) throw UsageError("--validation-split must be in [0, 1)");
+  std::size_t held = static_cast<std::size_t>(std::llround(fraction * static_cast<double>(examples.size())));
+  if (fraction > 0 && held == 0 && examples.size() >= 2) held = 1;
+  if (held >= examples.size()) held = examples.size() - 1;
+  std::vector<train::Example> trained, validation;
+  auto order = train::shuffled(examples.size(), seed);
+  for (std::size_t i = 0; i < order.size(); ++i) (i < held ? validation : trained).push_back(std::move(examples[order[i]]));
+  return {std::move(trained), std::move(validation)};
+}
+
+train::TrainerSettings trainer_settings(const config::Config& config, torch::ScalarType dtype) {
+  train::TrainerSettings s;
+  s.batch_size = *config.integer("batch-size");
+  s.grad_accum = config.integer("grad-accum").value_or(1);
+  s.max_length = *config.integer("max-length");
+  s.packing = config.flag("packing");
+  s.epochs = config.number("epochs").value_or(3.0);
+  s.max_steps = config.integer("max-steps");
+  s.learning_rate = config.number("learning-rate").value_or(2e-4);
+  s.weight_decay = config.number("weight-decay").value_or(0.0);
+  s.max_grad_norm = *config.number("max-grad-norm");
+  s.adam_beta1 = *config.number("adam-beta1");
+  s.adam_beta2 = *config.number("adam-beta2");
+  s.adam_epsilon = *config.number("adam-epsilon");
+  s.schedule = train::parse_schedule(*config.text("lr-scheduler"));
+  s.warmup_steps = config.integer("warmup-steps");
+  s.warmup_ratio = config.number("warmup-ratio");
+  s.logging_steps = std::max<std::int64_t>(1, *config.integer("logging-steps"));
+  s.eval_steps = config.integer("eval-steps");
+  s.save_steps = config.integer("save-steps");
+  s.save_total_limit = *config.integer("save-total-limit");
+  s.seed = static_cast<std::uint64_t>(*config.integer("seed"));
+  s.fp16 = dtype == torch::kFloat16;
+  for (auto [name, value] : {std::pair{"batch-size", s.batch_size}, std::pair{"grad-accum", s.grad_accum},
+                             std::pair{"max-length", s.max_length}})
+    if (value < 1) throw UsageError(std::string("--") + name + " must be at least 1");
+  if (s.max_steps && *s.max_steps < 1) throw UsageError("--max-steps must be at least 1");
+  if (!s.max_steps && !(s.epochs > 0)) throw UsageError("--epochs must be positive (or give --max-steps)");
+  if (s.learning_rate <= 0) throw UsageError("--learning-rate must be positive");
+  return s;
+}
+
+json data_files(const data::Dataset& dataset) {
+  json files = json::array();
+  for (const auto& f : dataset.files) files.push_back({{"path", fs::absolute(f.file).string()}, {"sha256", sha256_file_hex(f.file)},
+                                                       {"format", f.format}, {"records", f.records}});
+  return files;
+}
+
+std::string resume_hint(const config::Config& config) {
+  return "ftcore run --model " + *config.text("model") + " --data " + text::join(config.list("data"), ",") +
+         (config.text("output") ? " --output " + *config.text("output") : "") + " --method " + *config.text("method") +
+         " --resume";
 }
 
 }  // namespace
@@ -34,38 +151,147 @@ int run_command(const Args& args) {
     return kExitOk;
   if (!session.command_line.positional.empty())
     throw UsageError("unexpected argument '" + session.command_line.positional[0] + "'");
-  const config::Config& config = session.config;
-  if (config.flag("print-config")) {
+  config::Config& config = session.config;
+  auto model_path = config.text("model");
+  // --print-config shows the handler's and method's values too when the model can be read.
+  const bool print_only = config.flag("print-config");
+  if (!model_path || (print_only && !fs::exists(fs::path(*model_path) / "config.json"))) {
+    if (!print_only) throw UsageError("no model given: pass --model DIR (a Hugging Face model directory)");
+    std::cout << config.to_yaml(config::kRun);
+    return kExitOk;
+  }
+  const fs::path model_dir = *model_path;
+  json model_config = model::read_config(model_dir);
+  const ModelHandler& handler = model::choose_handler(session.registry, model_config, config.text("handler"));
+  FamilyFacts facts;
+  try {
+    facts = handler.facts(model_config);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError((model_dir / "config.json").string() + ": " + e.what());
+  }
+  const TrainingMethod& method = choose_method(session);
+  apply_layers(config, handler, facts, method);
+  if (print_only) {
     std::cout << config.to_yaml(config::kRun);
     return kExitOk;
   }
 
-  auto model = config.text("model");
-  if (!model) throw UsageError("no model given: pass --model DIR (a Hugging Face model directory)");
-  nlohmann::json model_config = model::read_config(*model);
+  // Where results go, and what is already there.
+  train::OutputLayout layout{config.text("output") ? fs::path(*config.text("output")) : model_dir};
+  const bool resume = config.flag("resume") || config.has("resume-from");
+  auto existing = layout.existing_outputs();
+  if (!existing.empty() && !resume && !config.flag("overwrite"))
+    throw UsageError(layout.root.string() + " already holds results of a run (" + existing.front().filename().string() +
+                     (existing.size() > 1 ? " and " + std::to_string(existing.size() - 1) + " more" : "") +
+                     "): pass --resume to continue it, --overwrite to replace them, or --output DIR");
+  std::optional<fs::path> resume_from;
+  if (auto from = config.text("resume-from")) resume_from = fs::path(*from);
+  else if (resume) resume_from = train::latest_checkpoint(layout);
+  if (resume && !resume_from)
+    throw UsageError("--resume: no checkpoint in " + layout.checkpoints().string() + "; start without --resume");
+  if (resume_from && !fs::exists(*resume_from / "trainer_state.json"))
+    throw UsageError("--resume-from '" + resume_from->string() + "': not a checkpoint (no trainer_state.json)");
 
+  // Data.
   data::InputSelection selection{config.list("data"), config.text("data-subset").value_or(""),
                                  config.text("data-split").value_or("")};
   data::ResolvedInputs inputs = data::resolve_inputs(selection);
   data::Dataset dataset =
       data::load_dataset(inputs.files, session.registry, {config.text("format"), config.integer("max-examples")});
-  std::size_t invalid = dataset.invalid.size();
   for (const auto& record : dataset.invalid) spdlog::warn("{}", record.str());
-  spdlog::info("data: {} samples from {} file(s), {} invalid problem(s), {} unused", dataset.samples.size(),
-               dataset.files.size(), invalid, dataset.unused);
-  if (invalid && !config.flag("skip-invalid"))
+  spdlog::info("data: {} samples from {} file(s); {} invalid record(s) skipped, {} left out by --max-examples",
+               dataset.samples.size(), dataset.files.size(), dataset.invalid.size(), dataset.unused);
+  if (!dataset.invalid.empty() && !config.flag("skip-invalid"))
     throw UsageError("the data has invalid records (listed above); fix them or pass --skip-invalid");
   if (dataset.samples.empty()) throw UsageError("no usable training records in --data");
 
-  const ModelHandler& handler = model::choose_handler(session.registry, model_config, config.text("handler"));
-  std::string method_name = *config.text("method");
-  const TrainingMethod* method = session.registry.method(method_name);
-  if (!method)
-    throw UsageError("--method '" + method_name + "': no such training method" +
-                     text::did_you_mean(method_name, session.registry.names(ComponentKind::method)) +
-                     "; installed: " + installed(session.registry, ComponentKind::method));
-  throw RunError("handler '" + handler.name() + "' and method '" + method->name() +
-                 "' are installed, but this ftcore build has no trainer yet");
+  // Model and method.
+  const torch::ScalarType dtype = model::parse_precision(*config.text("precision"));
+  model::Model model = model::load_model(model_dir, session.registry,
+                                         {config.text("handler"), dtype, config.text("chat-template").value_or(""), true});
+  resolve_auto_rank(config, *model.network);
+  std::unique_ptr<MethodRun> run;
+  try {
+    run = method.apply(*model.network, config, facts);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string(e.what()) + " (method '" + method.name() + "')");
+  }
+  if (config.flag("gradient-checkpointing")) model.network->set_gradient_checkpointing(true);
+  std::int64_t trainable = 0, total = 0;
+  for (const auto& p : model.network->parameters()) (p.requires_grad() ? trainable : total) += p.numel();
+  total += trainable;
+  spdlog::info("method: {}", run->summary());
+  spdlog::info("trainable parameters: {} of {} ({:.3f}%)", trainable, total, 100.0 * static_cast<double>(trainable) / total);
+
+  // Examples.
+  train::ExampleOptions example_options;
+  example_options.max_length = *config.integer("max-length");
+  example_options.train_on_inputs = config.flag("train-on-inputs");
+  example_options.reasoning = train::parse_reasoning(*config.text("reasoning"));
+  auto eos = token_id(model, "eos_token");
+  train::ExampleSet examples = train::ExampleBuilder(*model.tokenizer, model.chat.get(), eos, example_options).build_all(dataset.samples);
+  if (examples.truncated)
+    spdlog::warn("{} of {} samples were longer than --max-length {} and were truncated", examples.truncated,
+                 dataset.samples.size(), example_options.max_length);
+  for (std::size_t i = 0; i < examples.untrained.size() && i < 5; ++i)
+    spdlog::warn("{}: nothing left to train in this sample (skipped)", dataset.samples[examples.untrained[i]].source.str());
+  if (examples.untrained.size() > 5) spdlog::warn("... {} samples in all have nothing to train", examples.untrained.size());
+  if (examples.examples.empty())
+    throw UsageError("none of the " + std::to_string(dataset.samples.size()) + " samples has a token to train: " +
+                     (examples.truncated ? "truncation at --max-length " + std::to_string(example_options.max_length) +
+                                               " cut off every trained part; raise --max-length"
+                                         : "no sample marks an assistant turn, completion or text to train") +
+                     (config.flag("train-on-inputs") ? "" : " (or pass --train-on-inputs)"));
+  spdlog::info("examples: {} ({} tokens, {} trained)", examples.examples.size(), examples.tokens, examples.trained_tokens);
+  auto [train_examples, validation] = split(std::move(examples.examples), *config.number("validation-split"),
+                                            static_cast<std::uint64_t>(*config.integer("seed")));
+  spdlog::info("split: {} for training, {} for validation", train_examples.size(), validation.size());
+
+  // Outputs of an earlier run go only now, when nothing above has failed.
+  if (!resume && config.flag("overwrite")) layout.remove_outputs();
+  fs::create_directories(layout.root);
+  std::ofstream(layout.resolved_config()) << config.to_yaml(config::kRun);
+
+  SaveInfo save_info{fs::absolute(model_dir).lexically_normal(), model.config};
+  const std::int32_t pad = token_id(model, "pad_token").value_or(eos.value_or(0));
+  train::Trainer trainer(*model.network, *run, train_examples, validation, pad, trainer_settings(config, dtype), layout, save_info);
+  spdlog::info("training: {} optimizer steps", trainer.total_steps());
+  train::TrainResult result = trainer.run(resume_from);
+  if (result.interrupted) {
+    std::cout << "interrupted at step " << result.steps << " of " << result.total_steps << "; saved "
+              << layout.last().string() << "\ncontinue with: " << resume_hint(config) << "\n";
+    return kExitOk;
+  }
+
+  // The artefact, with what produced it.
+  const fs::path artefact = layout.artefact(run->artefact());
+  json info{{"ftcore_version", FTCORE_VERSION},
+            {"base_model", save_info.base_model.string()},
+            {"method", method.name()},
+            {"summary", run->summary()},
+            {"data", data_files(dataset)},
+            {"config", config.to_yaml(config::kRun)},
+            {"steps", result.steps},
+            {"final_train_loss", result.train_loss ? json(*result.train_loss) : json(nullptr)},
+            {"final_val_loss", result.val_loss ? json(*result.val_loss) : json(nullptr)},
+            {"best_val_loss", result.best_val_loss ? json(*result.best_val_loss) : json(nullptr)},
+            {"best_step", result.best_step},
+            {"seconds", result.seconds},
+            {"trained_tokens_per_second", result.seconds > 0 ? static_cast<double>(result.tokens) / result.seconds : 0.0}};
+  train::write_atomically(artefact, [&](const fs::path& staging) {
+    run->save(staging, save_info);
+    std::ofstream(staging / (run->artefact() == "lora" ? "adapter_info.json" : "training_info.json")) << info.dump(2) << "\n";
+  });
+  if (config.flag("merge")) {
+    run->merge();
+    train::write_atomically(layout.merged(), [&](const fs::path& staging) { nn::save_model_dir(*model.network, model_dir, staging); });
+    spdlog::info("merged model: {}", layout.merged().string());
+  }
+  std::cout << "trained " << result.steps << " steps in " << static_cast<std::int64_t>(result.seconds) << " s"
+            << (result.train_loss ? " | train loss " + std::to_string(*result.train_loss) : "")
+            << (result.best_val_loss ? " | best val loss " + std::to_string(*result.best_val_loss) : "") << " | "
+            << artefact.string() << "\n";
+  return kExitOk;
 }
 
 }  // namespace ftcore::cli

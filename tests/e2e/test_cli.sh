@@ -1,32 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of the ftcore binary: exit codes, messages, config precedence.
 # Usage: test_cli.sh BUILD_DIR SOURCE_DIR
-set -uo pipefail
-FTCORE="$1/bin/ftcore"
-SRC="$2"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-export FTCORE_TRUST_FILE="$TMP/trusted-plugins"
-unset FTCORE_PLUGIN_PATH
-passed=0
-failed=0
-
-# expect NAME EXPECTED_RC PATTERN -- COMMAND...: runs COMMAND, checks exit code and that the
-# combined output matches the extended regex PATTERN.
-expect() {
-  local name="$1" want_rc="$2" pattern="$3"
-  shift 4
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [ "$rc" -eq "$want_rc" ] && grep -Eq -- "$pattern" <<<"$out"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name (exit $rc, wanted $want_rc; pattern: $pattern)"
-    echo "$out" | head -20 | sed 's/^/    /'
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
 
 D="$SRC/examples/data"
 ALL="$D/alpaca.json,$D/sharegpt.jsonl,$D/openai.jsonl,$D/qa.jsonl,$D/completion.jsonl,$D/text.txt"
@@ -162,5 +137,4 @@ python3 -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c.pop('chat_te
 expect "template falls back to the handler's" 0 "^<bos><start_of_turn>user$" -- \
   "$FTCORE" template --model "$TMP/m-gemma" --messages "$TMP/conv.json"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -6,8 +6,10 @@
 #   3. reference_tokens.py, reference_templates.py -> BUILD_DIR/parity/refs/{tokens,templates}.json
 #   4. ftcore init-model for every family -> BUILD_DIR/parity/initmodels/<family>, then
 #      reference_models.py -> BUILD_DIR/parity/models/<case>, refs/models.json and logits files
-#   5. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py)
-#   6. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
+#   5. reference_masks.py -> refs/masks.json (return_assistant_tokens_mask); lora_step (ftcore: one
+#      LoRA step, merged and full outputs) then reference_lora.py (the same with peft) -> refs/lora.json
+#   6. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py)
+#   7. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
 # Extra arguments after SOURCE_DIR go to test_parity (e.g. --gtest_filter=*qwen3*).
 set -euo pipefail
 
@@ -38,6 +40,11 @@ for family in llama qwen2 mistral gemma gpt2; do
     --output "$PARITY/initmodels/$family" --log-level warn
 done
 "$PY" "$HERE/reference_models.py" "$PARITY" "$PARITY/initmodels"
+"$PY" "$HERE/reference_masks.py" "$PARITY/npm" "$HERE/conversations.json" "$PARITY/refs/masks.json"
+for case in llama gpt2; do
+  "$BUILD_DIR/bin/lora_step" "$PARITY/models/$case" "$PARITY/lora/$case"
+done
+"$PY" "$HERE/reference_lora.py" "$PARITY" llama gpt2
 
 EVENTS="$PARITY/tensorboard"
 rm -rf "$EVENTS" && mkdir -p "$EVENTS"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ftcore/registry.hpp"
+#include "fixtures/fixture_method.hpp"
 
 namespace {
 
@@ -53,7 +54,7 @@ class Format final : public ftcore::DatasetFormat {
   std::string name_, description_;
 };
 
-class Method final : public ftcore::TrainingMethod {
+class Method final : public fixture::LoadingOnlyMethod {
  public:
   explicit Method(std::string name) : name_(std::move(name)) {}
   std::string name() const override { return name_; }

@@ -2,7 +2,6 @@
 // Reading the Python reference numbers of tests/train/data (made by data/make_fixtures.py).
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "test_support.hpp"
 #include "weights/safetensors.hpp"
 
 namespace ftcore::testing {
@@ -33,16 +33,6 @@ class TrainTensors {
  private:
   std::shared_ptr<weights::SafetensorsFile> file_;
 };
-
-/// The message of what f throws ("(no error)" when it does not).
-inline std::string train_error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();

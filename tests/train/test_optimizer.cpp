@@ -12,7 +12,7 @@ using namespace ftcore;
 using namespace ftcore::train;
 using ftcore::testing::max_abs_diff;
 using ftcore::testing::TempDir;
-using ftcore::testing::train_error_of;
+using ftcore::testing::error_of;
 using nlohmann::json;
 
 namespace {
@@ -208,7 +208,7 @@ TEST(AdamW, LoadStateChecksCountGroupsAndShapes) {
   auto other = ref.params();
   other[2] = torch::zeros({3, 4}, torch::kFloat32).requires_grad_();
   auto other_opt = ref.adamw(other);
-  const auto message = train_error_of([&] { other_opt->load_state(tensors, state); });
+  const auto message = error_of([&] { other_opt->load_state(tensors, state); });
   EXPECT_NE(message.find("parameter 2"), std::string::npos) << message;
   EXPECT_NE(message.find("[2, 2, 3]"), std::string::npos) << message;
   EXPECT_NE(message.find("[3, 4]"), std::string::npos) << message;
@@ -217,23 +217,23 @@ TEST(AdamW, LoadStateChecksCountGroupsAndShapes) {
 
   // Fewer params.
   auto fewer_opt = make_adamw({ParamGroup{{params[0], params[1]}, 0.0}, ParamGroup{{params[2]}, 0.1}}, {});
-  const auto count = train_error_of([&] { fewer_opt->load_state(tensors, state); });
+  const auto count = error_of([&] { fewer_opt->load_state(tensors, state); });
   EXPECT_NE(count.find("saved for 4 parameters, this optimizer has 3"), std::string::npos) << count;
 
   // Same params, grouped differently.
   auto regrouped = make_adamw({ParamGroup{{params[0]}, 0.0}, ParamGroup{{params[1], params[2], params[3]}, 0.1}}, {});
-  const auto groups = train_error_of([&] { regrouped->load_state(tensors, state); });
+  const auto groups = error_of([&] { regrouped->load_state(tensors, state); });
   EXPECT_NE(groups.find("parameter group 0"), std::string::npos) << groups;
 
   // A state tensor with the wrong shape, and one missing.
   auto bad = tensors;
   bad["1.exp_avg"] = torch::zeros({6});
   auto fresh = ref.adamw(ref.params());
-  const auto tensor_shape = train_error_of([&] { fresh->load_state(bad, state); });
+  const auto tensor_shape = error_of([&] { fresh->load_state(bad, state); });
   EXPECT_NE(tensor_shape.find("\"1.exp_avg\" has shape [6], its parameter has shape [5]"), std::string::npos)
       << tensor_shape;
   bad.erase("1.exp_avg");
-  const auto missing = train_error_of([&] { fresh->load_state(bad, state); });
+  const auto missing = error_of([&] { fresh->load_state(bad, state); });
   EXPECT_NE(missing.find("missing tensor \"1.exp_avg\""), std::string::npos) << missing;
   EXPECT_THROW(fresh->load_state(tensors, json{{"optimizer", "sgd"}}), std::invalid_argument);
 }
@@ -260,14 +260,14 @@ TEST(AdamW, ParamsWithoutGradAreSkippedAndZeroGradSetsNone) {
 
 TEST(AdamW, RejectsBadParamsAndOptions) {
   auto a = torch::ones({3}).requires_grad_();
-  EXPECT_NE(train_error_of([&] { make_adamw({ParamGroup{{a}, 0}, ParamGroup{{a}, 0}}, {}); }).find("more than once"),
+  EXPECT_NE(error_of([&] { make_adamw({ParamGroup{{a}, 0}, ParamGroup{{a}, 0}}, {}); }).find("more than once"),
             std::string::npos);
-  EXPECT_NE(train_error_of([&] { make_adamw({ParamGroup{{torch::ones({2}, torch::kInt64)}, 0}}, {}); })
+  EXPECT_NE(error_of([&] { make_adamw({ParamGroup{{torch::ones({2}, torch::kInt64)}, 0}}, {}); })
                 .find("only floating point"),
             std::string::npos);
-  EXPECT_NE(train_error_of([&] { make_adamw({}, {}); }).find("no parameters"), std::string::npos);
+  EXPECT_NE(error_of([&] { make_adamw({}, {}); }).find("no parameters"), std::string::npos);
   AdamWOptions options;
   options.beta2 = 1.0;
-  EXPECT_NE(train_error_of([&] { make_adamw({ParamGroup{{a}, 0}}, options); }).find("beta2"), std::string::npos);
+  EXPECT_NE(error_of([&] { make_adamw({ParamGroup{{a}, 0}}, options); }).find("beta2"), std::string::npos);
   EXPECT_THROW(make_adamw({ParamGroup{{a}, -0.1}}, {}), std::invalid_argument);
 }

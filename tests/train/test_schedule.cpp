@@ -9,7 +9,7 @@
 #include "train/schedule.hpp"
 
 using namespace ftcore::train;
-using ftcore::testing::train_error_of;
+using ftcore::testing::error_of;
 
 TEST(Schedule, EqualsTransformersSchedulers) {
   const auto fixture = ftcore::testing::train_json("schedules.json");
@@ -52,14 +52,14 @@ TEST(Schedule, WarmupStepsAsTrainingArguments) {
 TEST(Schedule, NamesAndErrors) {
   for (const char* name : {"constant", "linear", "cosine", "polynomial"})
     EXPECT_STREQ(schedule_name(parse_schedule(name)), name);
-  const auto message = train_error_of([] { parse_schedule("cosine_with_restarts"); });
+  const auto message = error_of([] { parse_schedule("cosine_with_restarts"); });
   EXPECT_NE(message.find("'cosine_with_restarts'"), std::string::npos) << message;
   EXPECT_NE(message.find("constant, linear, cosine, polynomial"), std::string::npos) << message;
   EXPECT_THROW(parse_schedule("Linear"), std::invalid_argument);
 
   // Polynomial: transformers rejects an initial lr not above lr_end (1e-7).
   Schedule poly{ScheduleKind::polynomial, 0, 10, 1e-7};
-  EXPECT_NE(train_error_of([&] { learning_rate(poly, 0); }).find("lr_end"), std::string::npos);
+  EXPECT_NE(error_of([&] { learning_rate(poly, 0); }).find("lr_end"), std::string::npos);
   // Where transformers would divide by zero (warmup == total), the decay is over: lr_end.
   poly = Schedule{ScheduleKind::polynomial, 4, 4, 1e-3};
   EXPECT_DOUBLE_EQ(learning_rate(poly, 3), 1e-3 * 3 / 4);

@@ -206,6 +206,7 @@ std::string command_names(unsigned commands) {
   if (commands & kGenerate) names.push_back("generate");
   if (commands & kChat) names.push_back("chat");
   if (commands & kInitModel) names.push_back("init-model");
+  if (commands & kMerge) names.push_back("merge");
   return text::join(names, ", ");
 }
 

@@ -9,7 +9,7 @@ namespace {
 using T = OptionType;
 constexpr unsigned kData = kRun | kValidate;
 constexpr unsigned kGenerating = kGenerate | kChat;
-constexpr unsigned kModelCommands = kRun | kValidate | kPlugins | kTokenize | kTemplate | kGenerating;
+constexpr unsigned kModelCommands = kRun | kValidate | kPlugins | kTokenize | kTemplate | kGenerating | kMerge;
 
 std::vector<OptionSpec> make_table() {
   return {
@@ -18,14 +18,14 @@ std::vector<OptionSpec> make_table() {
        {"model_name_or_path", "model_id_or_path", "model_path", "base_model"}, {"model.path", "model.name"},
        {}, {}, kModelCommands, "Model"},
       {"handler", T::text, {}, "NAME", "Model family plugin (default: detected from config.json)",
-       {}, {"model.handler"}, {}, {}, kRun | kGenerating, "Model"},
+       {}, {"model.handler"}, {}, {}, kRun | kGenerating | kMerge, "Model"},
       {"max-length", T::integer, {}, "N", "Longest training sequence in tokens (default: the handler's)",
        {"max_seq_length", "cutoff_len", "max_len", "model_max_length"}, {"model.max_seq_length"}, {}, {},
        kRun, "Model"},
       {"precision", T::text, "auto", "P", "Training precision: bf16, fp16, fp32 or auto (the handler's)",
        {"torch_dtype", "dtype"}, {"model.torch_dtype"}, {"bf16", "fp16", "fp32", "auto"},
        {{"bfloat16", "bf16"}, {"float16", "fp16"}, {"half", "fp16"}, {"float32", "fp32"}, {"float", "fp32"}},
-       kRun | kGenerating, "Model"},
+       kRun | kGenerating | kMerge, "Model"},
       {"load-in-8bit", T::flag, "false", "", "Keep frozen base weights in int8 (weight-only, per-row scales)",
        {"use_8bit"}, {"model.load_in_8bit"}, {}, {}, kRun, "Model"},
       {"gradient-checkpointing", T::flag, {}, "", "Recompute activations in backward to save memory "
@@ -91,6 +91,9 @@ std::vector<OptionSpec> make_table() {
       {"weight-decay", T::number, {}, "F", "AdamW weight decay", {}, {}, {}, {}, kRun, "Training"},
       {"max-grad-norm", T::number, "1.0", "F", "Clip gradients to this global norm (0: off)", {}, {}, {}, {},
        kRun, "Training"},
+      {"adam-beta1", T::number, "0.9", "F", "AdamW beta1", {}, {}, {}, {}, kRun, "Training"},
+      {"adam-beta2", T::number, "0.999", "F", "AdamW beta2", {}, {}, {}, {}, kRun, "Training"},
+      {"adam-epsilon", T::number, "1e-8", "F", "AdamW epsilon", {}, {}, {}, {}, kRun, "Training"},
       {"optimizer", T::text, "adamw_torch", "NAME", "adamw_torch, adamw_8bit, paged_adamw_8bit, adafactor",
        {"optim"}, {}, {}, {}, kRun, "Training"},
       {"seed", T::integer, "42", "N", "Seed for data order, splits, initialisation and sampling", {}, {}, {}, {},
@@ -105,9 +108,9 @@ std::vector<OptionSpec> make_table() {
 
       // ---- output ------------------------------------------------------------------------------
       {"output", T::text, {}, "DIR", "Output directory (default: the model directory)",
-       {"output_dir", "out"}, {"training.output_dir"}, {}, {}, kRun | kInitModel, "Output"},
+       {"output_dir", "out"}, {"training.output_dir"}, {}, {}, kRun | kInitModel | kMerge, "Output"},
       {"overwrite", T::flag, "false", "", "Replace existing results in the output directory",
-       {"overwrite_output_dir"}, {}, {}, {}, kRun | kInitModel, "Output"},
+       {"overwrite_output_dir"}, {}, {}, {}, kRun | kInitModel | kMerge, "Output"},
       {"resume", T::flag, "false", "", "Continue from the last checkpoint", {}, {}, {}, {}, kRun, "Output"},
       {"resume-from", T::text, {}, "DIR", "Continue from this checkpoint directory",
        {"resume_from_checkpoint"}, {}, {}, {}, kRun, "Output"},
@@ -139,6 +142,10 @@ std::vector<OptionSpec> make_table() {
        "Inspect"},
       {"chat-template", T::text, {}, "NAME", "Which template of a named list in tokenizer_config.json "
        "(default: 'default')", {}, {}, {}, {}, kRun | kValidate | kTemplate | kGenerating, "Inspect"},
+
+      {"adapter", T::text, {}, "DIR", "Adapter or fine-tuned weights to use (default: <model>/lora, or <model>/full, "
+       "when there; 'none' for the base model alone)", {"adapter_name_or_path", "peft_model"}, {}, {}, {},
+       kGenerating | kMerge, "Output"},
 
       // ---- generate and chat -------------------------------------------------------------------
       {"prompt", T::text, {}, "TEXT", "The user's message (rendered with the chat template unless --raw)", {}, {},
@@ -176,7 +183,7 @@ std::vector<OptionSpec> make_table() {
       {"trust-model-plugins", T::flag, "false", "", "Load plugins found in <model>/ftcore-plugins/ without "
        "asking", {}, {}, {}, {}, kAllCommands, "General"},
       {"threads", T::integer, {}, "N", "CPU threads for compute (default: all cores)", {}, {}, {}, {},
-       kRun | kValidate | kGenerating | kInitModel, "General"},
+       kRun | kValidate | kGenerating | kInitModel | kMerge, "General"},
       {"log-level", T::text, "info", "LEVEL", "trace, debug, info, warn, error or off", {}, {}, 
        {"trace", "debug", "info", "warn", "error", "off"}, {{"warning", "warn"}}, kAllCommands, "General"},
       {"log-format", T::text, "text", "FMT", "text, or json (one JSON object per line, for tools)", {}, {},

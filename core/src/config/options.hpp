@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "ftcore/options.hpp"
+
 namespace YAML {
 class Node;
 }
@@ -30,6 +32,7 @@ enum Command : unsigned {
   kGenerate = 1u << 5,
   kChat = 1u << 6,
   kInitModel = 1u << 7,
+  kMerge = 1u << 8,
   kAllCommands = ~0u,
 };
 
@@ -83,7 +86,7 @@ Value parse_value(const OptionSpec& spec, const std::string& text, const std::st
 std::string value_text(const Value& value);
 
 /// The resolved configuration: one value per key, the highest layer wins.
-class Config {
+class Config final : public Options {
  public:
   /// Sets a value unless a higher layer already set it. Throws UsageError if `key` is unknown.
   void set(const std::string& key, Value value, Layer layer, std::string origin);
@@ -93,11 +96,11 @@ class Config {
   const Setting* find(const std::string& key) const;
   bool has(const std::string& key) const { return find(key) != nullptr; }
 
-  bool flag(const std::string& key, bool fallback = false) const;
-  std::optional<std::int64_t> integer(const std::string& key) const;
-  std::optional<double> number(const std::string& key) const;
-  std::optional<std::string> text(const std::string& key) const;
-  std::vector<std::string> list(const std::string& key) const;
+  bool flag(const std::string& key, bool fallback = false) const override;
+  std::optional<std::int64_t> integer(const std::string& key) const override;
+  std::optional<double> number(const std::string& key) const override;
+  std::optional<std::string> text(const std::string& key) const override;
+  std::vector<std::string> list(const std::string& key) const override;
 
   const std::map<std::string, Setting>& settings() const { return settings_; }
 

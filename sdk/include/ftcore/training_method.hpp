@@ -1,11 +1,56 @@
 #pragma once
 // TrainingMethod: one way of choosing what trains (lora, qlora, dora, adalora, full, freeze).
+// It prepares a network for training (freezes what stays, adds adapters), and reads and writes
+// its artefact in the format its ecosystem reads (a PEFT adapter, a Hugging Face model directory).
+// The network is only named here; implementations include ftcore/nn/modules.hpp.
 
+#include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "ftcore/model_handler.hpp"
+#include "ftcore/options.hpp"
+
 namespace ftcore {
+
+namespace nn {
+class CausalLM;
+}
+
+/// What a saved artefact records about its origin.
+struct SaveInfo {
+  std::filesystem::path base_model;  ///< the base model directory (PEFT's base_model_name_or_path)
+  nlohmann::json base_config;        ///< its config.json
+};
+
+/// A method applied to one network.
+class MethodRun {
+ public:
+  virtual ~MethodRun() = default;
+  /// One line for the log, e.g. "LoRA r=16 alpha=32 dropout 0.05 on 14 layers (q_proj, v_proj)".
+  virtual std::string summary() const = 0;
+  /// Folder of the artefact under the output directory: "lora" for adapters, "full" for weights.
+  virtual std::string artefact() const = 0;
+  /// Writes the artefact into `dir` (created if needed; files replaced).
+  virtual void save(const std::filesystem::path& dir, const SaveInfo& info) const = 0;
+  /// Whether checkpoints carry the artefact too (small ones do; whole models are in the checkpoint's
+  /// weights already).
+  virtual bool artefact_in_checkpoints() const { return true; }
+  /// Folds what was learned into the base weights and gives back the plain network (LoRA:
+  /// W += scale * B A). A no-op for methods that train the weights themselves.
+  virtual void merge() = 0;
+  /// PEFT's merge_adapter / unmerge_adapter: fold the adapter into the base weights while keeping it
+  /// (faster inference), and take it out again (to train on). No-ops for methods without adapters.
+  virtual void merge_adapter() {}
+  virtual void unmerge_adapter() {}
+  /// Called after every optimizer step (AdaLoRA's rank allocator), with the step just done (1-based).
+  virtual void after_step(std::int64_t step) { (void)step; }
+};
 
 class TrainingMethod {
  public:
@@ -19,6 +64,20 @@ class TrainingMethod {
   /// spelling, e.g. {"learning-rate", "2e-4"}. They sit above built-in defaults and below the
   /// mode preset, the YAML file and the command line.
   virtual std::vector<std::pair<std::string, std::string>> defaults() const = 0;
+
+  /// Prepares `network` for training with the resolved options: freezes what does not train and
+  /// adds what does. Throws std::invalid_argument naming the option for a value that cannot work
+  /// with this model (nothing is changed then).
+  virtual std::unique_ptr<MethodRun> apply(nn::CausalLM& network, const Options& options,
+                                           const FamilyFacts& facts) const = 0;
+
+  /// Whether `dir` holds an artefact of this method (e.g. adapter_config.json with its peft_type).
+  virtual bool recognises(const std::filesystem::path& dir) const = 0;
+
+  /// Loads such an artefact into `network`, to generate with it or to train it further
+  /// (`trainable`). Throws std::invalid_argument naming the file and tensor when it does not fit.
+  virtual std::unique_ptr<MethodRun> load(nn::CausalLM& network, const std::filesystem::path& dir,
+                                          bool trainable) const = 0;
 };
 
 }  // namespace ftcore

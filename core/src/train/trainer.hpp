@@ -1,0 +1,80 @@
+#pragma once
+// The training loop: micro-batches accumulated into optimizer steps (loss normalised by the
+// trained tokens of the whole step), gradient clipping, the learning-rate schedule, evaluation,
+// logging (console, metrics.jsonl, TensorBoard, training_history.png), checkpoints that resume
+// exactly, and a clean save on SIGINT/SIGTERM.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ftcore/nn/modules.hpp"
+#include "ftcore/training_method.hpp"
+#include "train/batches.hpp"
+#include "train/checkpoints.hpp"
+#include "train/examples.hpp"
+#include "train/schedule.hpp"
+
+namespace ftcore::train {
+
+struct TrainerSettings {
+  std::int64_t batch_size = 1;
+  std::int64_t grad_accum = 1;
+  std::int64_t max_length = 2048;
+  bool packing = false;
+  double epochs = 3;
+  std::optional<std::int64_t> max_steps;
+  double learning_rate = 2e-4;
+  double weight_decay = 0.0;
+  double max_grad_norm = 1.0;
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_epsilon = 1e-8;
+  ScheduleKind schedule = ScheduleKind::cosine;
+  std::optional<std::int64_t> warmup_steps;
+  std::optional<double> warmup_ratio;
+  std::int64_t logging_steps = 10;
+  std::optional<std::int64_t> eval_steps;  ///< default: once per epoch
+  std::optional<std::int64_t> save_steps;  ///< default: at every evaluation
+  std::int64_t save_total_limit = 3;
+  std::uint64_t seed = 42;
+  bool fp16 = false;  ///< dynamic loss scaling
+};
+
+struct TrainResult {
+  std::int64_t steps = 0;
+  std::int64_t total_steps = 0;
+  std::optional<double> train_loss;  ///< over the last logging window
+  std::optional<double> val_loss;    ///< of the last evaluation
+  std::optional<double> best_val_loss;
+  std::int64_t best_step = 0;
+  bool interrupted = false;
+  double seconds = 0;
+  std::int64_t tokens = 0;
+};
+
+/// Set by SIGINT/SIGTERM while a Trainer runs; the loop saves and stops after the current step.
+std::atomic<bool>& stop_requested();
+
+class Trainer {
+ public:
+  Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Example>& train, const std::vector<Example>& validation,
+          std::int32_t pad_id, TrainerSettings settings, OutputLayout layout, SaveInfo save_info);
+  ~Trainer();
+
+  /// Optimizer steps a run of these settings makes.
+  std::int64_t total_steps() const;
+  /// Trains, from the start or from a checkpoint folder.
+  TrainResult run(const std::optional<std::filesystem::path>& resume_from);
+
+  /// The loss (mean cross-entropy per trained token) of the validation examples.
+  double evaluate();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace ftcore::train

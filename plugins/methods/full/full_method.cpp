@@ -1,0 +1,66 @@
+#include "full/full_method.hpp"
+
+#include <sstream>
+
+#include "ftcore/nn/io.hpp"
+#include "ftcore/nn/modules.hpp"
+
+namespace ftcore::methods {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class FullRun final : public MethodRun {
+ public:
+  explicit FullRun(nn::CausalLM& network) : network_(network) {}
+
+  std::string summary() const override {
+    std::int64_t count = 0;
+    for (const auto& p : network_.parameters()) count += p.numel();
+    std::ostringstream out;
+    out << "full fine-tuning: all " << count << " parameters train";
+    return out.str();
+  }
+  std::string artefact() const override { return "full"; }
+  void save(const fs::path& dir, const SaveInfo& info) const override { nn::save_model_dir(network_, info.base_model, dir); }
+  bool artefact_in_checkpoints() const override { return false; }
+  void merge() override {}
+
+ private:
+  nn::CausalLM& network_;
+};
+
+void set_trainable(nn::CausalLM& network, bool trainable) {
+  for (auto& p : network.parameters()) p.set_requires_grad(trainable);
+}
+
+}  // namespace
+
+std::string FullMethod::name() const { return "full"; }
+
+std::string FullMethod::description() const {
+  return "Full fine-tuning: every weight trains; writes a Hugging Face model directory";
+}
+
+std::vector<std::pair<std::string, std::string>> FullMethod::defaults() const {
+  return {{"learning-rate", "2e-5"}, {"grad-accum", "32"}, {"warmup-ratio", "0.03"}, {"weight-decay", "0.1"}};
+}
+
+std::unique_ptr<MethodRun> FullMethod::apply(nn::CausalLM& network, const Options&, const FamilyFacts&) const {
+  set_trainable(network, true);
+  return std::make_unique<FullRun>(network);
+}
+
+bool FullMethod::recognises(const fs::path& dir) const {
+  return !fs::exists(dir / "adapter_config.json") && fs::exists(dir / "config.json") &&
+         (fs::exists(dir / "model.safetensors") || fs::exists(dir / "model.safetensors.index.json"));
+}
+
+std::unique_ptr<MethodRun> FullMethod::load(nn::CausalLM& network, const fs::path& dir, bool trainable) const {
+  nn::load_model_weights(network, dir);
+  set_trainable(network, trainable);
+  return std::make_unique<FullRun>(network);
+}
+
+}  // namespace ftcore::methods

@@ -1,0 +1,23 @@
+#pragma once
+// The full method: every weight trains; the artefact is a Hugging Face model directory.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ftcore/training_method.hpp"
+
+namespace ftcore::methods {
+
+class FullMethod final : public TrainingMethod {
+ public:
+  std::string name() const override;
+  std::string description() const override;
+  std::vector<std::pair<std::string, std::string>> defaults() const override;
+  std::unique_ptr<MethodRun> apply(nn::CausalLM& network, const Options& options, const FamilyFacts& facts) const override;
+  bool recognises(const std::filesystem::path& dir) const override;
+  std::unique_ptr<MethodRun> load(nn::CausalLM& network, const std::filesystem::path& dir, bool trainable) const override;
+};
+
+}  // namespace ftcore::methods

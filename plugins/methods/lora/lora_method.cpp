@@ -1,0 +1,342 @@
+#include "lora/lora_method.hpp"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/targets.hpp"
+#include "ftcore/nn/io.hpp"
+#include "lora/lora_layer.hpp"
+
+namespace ftcore::methods {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kPrefix = "base_model.model.";
+
+struct AdaptedSite {
+  nn::LinearSite site;
+  std::shared_ptr<LoraLinear> layer;
+};
+
+/// What trains besides the adapters, as PEFT configures it.
+struct Extras {
+  std::string bias = "none";                  ///< none | all | lora_only
+  std::vector<std::string> modules_to_save;  ///< module names, matched as target names are
+};
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool module_matches(const std::string& name, const std::string& wanted) { return name == wanted || ends_with(name, "." + wanted); }
+
+/// The network's parameters that the extras make trainable, by network name.
+std::vector<std::pair<std::string, torch::Tensor>> extra_parameters(nn::CausalLM& network, const Extras& extras,
+                                                                   const std::vector<AdaptedSite>& sites) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  std::set<std::string> adapted;
+  for (const auto& s : sites) adapted.insert(s.site.name);
+  for (const auto& item : network.named_parameters()) {
+    const auto& name = item.key();
+    bool take = false;
+    if (ends_with(name, ".bias")) {
+      const std::string owner = name.substr(0, name.size() - std::string(".base_layer.bias").size());
+      take = extras.bias == "all" || (extras.bias == "lora_only" && ends_with(name, ".base_layer.bias") && adapted.count(owner));
+    }
+    for (const auto& module : extras.modules_to_save) {
+      auto dot = name.rfind('.');
+      if (dot != std::string::npos && module_matches(name.substr(0, dot), module)) take = true;
+    }
+    if (take) out.emplace_back(name, item.value());
+  }
+  return out;
+}
+
+void check_modules_to_save(nn::CausalLM& network, const std::vector<std::string>& modules) {
+  for (const auto& module : modules) {
+    bool found = false;
+    for (const auto& item : network.named_parameters()) {
+      auto dot = item.key().rfind('.');
+      found |= dot != std::string::npos && module_matches(item.key().substr(0, dot), module);
+    }
+    const auto& spec = network.spec();
+    if (!found && spec.tie_word_embeddings && module == spec.lm_head)
+      throw std::invalid_argument("--modules-to-save '" + module + "': this model ties its output head to the input "
+                                  "embedding (tie_word_embeddings); name the embedding instead (" + spec.embed + ")");
+    if (!found)
+      throw std::invalid_argument("--modules-to-save '" + module + "' names no module of this model (e.g. lm_head, "
+                                  "embed_tokens, or a full name such as model.norm)");
+  }
+}
+
+class LoraRun final : public MethodRun {
+ public:
+  LoraRun(nn::CausalLM& network, std::vector<AdaptedSite> sites, LoraSettings settings, Extras extras, json targets)
+      : network_(network), sites_(std::move(sites)), settings_(settings), extras_(std::move(extras)),
+        targets_(std::move(targets)) {}
+
+  std::string summary() const override {
+    std::ostringstream out;
+    out << "LoRA r=" << settings_.r << " alpha=" << settings_.alpha << " (scaling "
+        << (sites_.empty() ? 0.0 : sites_.front().layer->scaling()) << (settings_.rslora ? ", rsLoRA" : "")
+        << ") dropout " << settings_.dropout << " on " << sites_.size() << " linear layers (" << targets_.dump() << ")";
+    if (extras_.bias != "none") out << ", bias " << extras_.bias;
+    if (!extras_.modules_to_save.empty()) out << ", modules_to_save " << json(extras_.modules_to_save).dump();
+    return out.str();
+  }
+
+  std::string artefact() const override { return "lora"; }
+
+  void save(const fs::path& dir, const SaveInfo& info) const override {
+    fs::create_directories(dir);
+    nn::NamedTensors tensors;
+    for (const auto& s : sites_) {
+      tensors.emplace_back(kPrefix + s.site.name + ".lora_A.weight", s.layer->lora_A().detach().contiguous());
+      tensors.emplace_back(kPrefix + s.site.name + ".lora_B.weight", s.layer->lora_B().detach().contiguous());
+    }
+    for (const auto& [name, tensor] : extra_parameters(network_, extras_, sites_))
+      tensors.emplace_back(kPrefix + name, tensor.detach().contiguous());
+    nn::save_safetensors(dir / "adapter_model.safetensors", tensors);
+    std::ofstream(dir / "adapter_config.json") << adapter_config(info).dump(2) << "\n";
+  }
+
+  void merge() override {
+    for (auto& s : sites_) {
+      if (!s.layer->dense_base()) throw std::runtime_error(s.site.name + ": cannot merge an adapter into a quantised base layer");
+    }
+    for (auto& s : sites_) {
+      if (!s.layer->merged()) s.layer->merge();
+      s.site.owner->replace_linear(s.site.child, s.layer->dense_base());
+    }
+    sites_.clear();
+  }
+
+  void merge_adapter() override {
+    for (auto& s : sites_) {
+      if (!s.layer->dense_base()) throw std::runtime_error(s.site.name + ": cannot merge an adapter into a quantised base layer");
+    }
+    for (auto& s : sites_) {
+      if (!s.layer->merged()) s.layer->merge();
+    }
+  }
+
+  void unmerge_adapter() override {
+    for (auto& s : sites_) {
+      if (s.layer->merged()) s.layer->unmerge();
+    }
+  }
+
+ private:
+  json adapter_config(const SaveInfo& info) const {
+    // The fields peft 0.13 writes for a LoRA adapter (sorted, as PEFT's save_pretrained does).
+    const bool conv1d = !sites_.empty() && sites_.front().layer->dense_base() &&
+                        sites_.front().layer->dense_base()->fan_in_fan_out();
+    return json{{"alpha_pattern", json::object()},
+                {"auto_mapping", nullptr},
+                {"base_model_name_or_path", info.base_model.string()},
+                {"bias", extras_.bias},
+                {"fan_in_fan_out", conv1d},
+                {"inference_mode", true},
+                {"init_lora_weights", true},
+                {"layer_replication", nullptr},
+                {"layers_pattern", nullptr},
+                {"layers_to_transform", nullptr},
+                {"loftq_config", json::object()},
+                {"lora_alpha", settings_.alpha},
+                {"lora_dropout", settings_.dropout},
+                {"megatron_config", nullptr},
+                {"megatron_core", "megatron.core"},
+                {"modules_to_save", extras_.modules_to_save.empty() ? json(nullptr) : json(extras_.modules_to_save)},
+                {"peft_type", "LORA"},
+                {"r", settings_.r},
+                {"rank_pattern", json::object()},
+                {"revision", nullptr},
+                {"target_modules", targets_},
+                {"task_type", "CAUSAL_LM"},
+                {"use_dora", false},
+                {"use_rslora", settings_.rslora}};
+  }
+
+  nn::CausalLM& network_;
+  std::vector<AdaptedSite> sites_;
+  LoraSettings settings_;
+  Extras extras_;
+  json targets_;
+};
+
+void freeze(nn::CausalLM& network) {
+  for (auto& p : network.parameters()) p.set_requires_grad(false);
+}
+
+void set_trainable(nn::CausalLM& network, const std::vector<AdaptedSite>& sites, const Extras& extras) {
+  for (const auto& s : sites) {
+    s.layer->lora_A().set_requires_grad(true);
+    s.layer->lora_B().set_requires_grad(true);
+  }
+  for (auto& [name, tensor] : extra_parameters(network, extras, sites)) tensor.set_requires_grad(true);
+}
+
+std::shared_ptr<LoraLinear> wrap(const nn::LinearSite& site, const LoraSettings& settings) {
+  auto layer = std::make_shared<LoraLinear>(site.owner->linear(site.child), settings);
+  layer->train(site.owner->is_training());  // a new module starts in training mode; follow the network
+  site.owner->replace_linear(site.child, layer);
+  return layer;
+}
+
+json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::invalid_argument(file.string() + ": cannot read the file");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw std::invalid_argument(file.string() + ": invalid JSON: " + e.what());
+  }
+}
+
+template <typename T>
+T config_value(const json& config, const char* key, T fallback, const fs::path& file) {
+  auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const json::exception&) {
+    throw std::invalid_argument(file.string() + ": '" + key + "' has the wrong type (" + it->dump() + ")");
+  }
+}
+
+}  // namespace
+
+std::string LoraMethod::name() const { return "lora"; }
+
+std::string LoraMethod::description() const {
+  return "LoRA adapters (PEFT-compatible): low-rank updates to chosen linear layers, base frozen";
+}
+
+std::vector<std::pair<std::string, std::string>> LoraMethod::defaults() const {
+  // The research-based table; lora-alpha defaults to 2 x lora-r (resolved by the run).
+  return {{"learning-rate", "2e-4"}, {"lora-r", "64"},         {"lora-dropout", "0.05"},
+          {"target-modules", "all-linear"}, {"warmup-ratio", "0.03"}, {"weight-decay", "0.1"},
+          {"grad-accum", "16"},        {"lora-bias", "none"}};
+}
+
+std::unique_ptr<MethodRun> LoraMethod::apply(nn::CausalLM& network, const Options& options, const FamilyFacts& facts) const {
+  LoraSettings settings;
+  auto r = options.integer("lora-r");
+  if (!r || *r < 1) throw std::invalid_argument("--lora-r must be a positive integer (or auto)");
+  settings.r = *r;
+  settings.alpha = options.number("lora-alpha").value_or(2.0 * static_cast<double>(settings.r));
+  settings.dropout = options.number("lora-dropout").value_or(0.0);
+  if (settings.dropout < 0 || settings.dropout >= 1) throw std::invalid_argument("--lora-dropout must be in [0, 1)");
+  settings.rslora = options.flag("use-rslora");
+  Extras extras;
+  extras.bias = options.text("lora-bias").value_or("none");
+  extras.modules_to_save = options.list("modules-to-save");
+
+  TargetChoice choice = parse_targets(options.list("target-modules"), facts);
+  std::vector<nn::LinearSite> sites = select_sites(network, choice);
+  check_modules_to_save(network, extras.modules_to_save);
+
+  freeze(network);
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(options.integer("seed").value_or(42)));
+  std::vector<AdaptedSite> adapted;
+  for (const auto& site : sites) {
+    auto layer = wrap(site, settings);
+    layer->reset(generator);
+    adapted.push_back({site, layer});
+  }
+  set_trainable(network, adapted, extras);
+  return std::make_unique<LoraRun>(network, std::move(adapted), settings, std::move(extras), targets_for_config(choice, sites));
+}
+
+bool LoraMethod::recognises(const fs::path& dir) const {
+  if (!fs::exists(dir / "adapter_config.json")) return false;
+  try {
+    json config = read_json(dir / "adapter_config.json");
+    return config.value("peft_type", "") == "LORA" && !config.value("use_dora", false);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::unique_ptr<MethodRun> LoraMethod::load(nn::CausalLM& network, const fs::path& dir, bool trainable) const {
+  const fs::path config_file = dir / "adapter_config.json";
+  json config = read_json(config_file);
+  if (config.value("peft_type", "") != "LORA")
+    throw std::invalid_argument(config_file.string() + ": peft_type is " + config.value("peft_type", std::string("missing")) +
+                                ", not LORA");
+  if (config_value(config, "use_dora", false, config_file))
+    throw std::invalid_argument(config_file.string() + ": a DoRA adapter (use_dora true); load it with the dora method");
+  LoraSettings settings;
+  settings.r = config_value<std::int64_t>(config, "r", 8, config_file);
+  settings.alpha = config_value<double>(config, "lora_alpha", 8.0, config_file);
+  settings.dropout = config_value<double>(config, "lora_dropout", 0.0, config_file);
+  settings.rslora = config_value(config, "use_rslora", false, config_file);
+  Extras extras;
+  extras.bias = config_value<std::string>(config, "bias", "none", config_file);
+  extras.modules_to_save = config_value<std::vector<std::string>>(config, "modules_to_save", {}, config_file);
+  const json rank_pattern = config.value("rank_pattern", json::object());
+  const json alpha_pattern = config.value("alpha_pattern", json::object());
+
+  const fs::path weights_file = dir / "adapter_model.safetensors";
+  if (!fs::exists(weights_file))
+    throw std::invalid_argument(weights_file.string() + ": missing (ftcore reads safetensors adapters, not adapter_model.bin)");
+  std::map<std::string, torch::Tensor> tensors;
+  for (auto& [name, tensor] : nn::load_safetensors(weights_file)) tensors.emplace(name, tensor);
+
+  std::map<std::string, nn::LinearSite> sites;
+  for (auto& site : network.linear_sites()) sites.emplace(site.name, site);
+  freeze(network);
+  std::vector<AdaptedSite> adapted;
+  std::set<std::string> used;
+  torch::NoGradGuard no_grad;
+  for (const auto& [key, tensor] : tensors) {
+    const std::string suffix = ".lora_A.weight";
+    if (key.rfind(kPrefix, 0) != 0 || !ends_with(key, suffix)) continue;
+    std::string name = key.substr(std::string(kPrefix).size(), key.size() - std::string(kPrefix).size() - suffix.size());
+    auto site = sites.find(name);
+    if (site == sites.end())
+      throw std::invalid_argument(weights_file.string() + ": " + key + " adapts '" + name +
+                                  "', which is not a linear layer of this model: is it the adapter of another base model?");
+    auto b = tensors.find(kPrefix + name + ".lora_B.weight");
+    if (b == tensors.end()) throw std::invalid_argument(weights_file.string() + ": " + key + " has no matching lora_B.weight");
+    LoraSettings local = settings;
+    local.r = tensor.size(0);
+    local.alpha = alpha_pattern.contains(leaf_name(name)) ? alpha_pattern[leaf_name(name)].get<double>() : settings.alpha;
+    (void)rank_pattern;  // the rank is read from the tensor itself
+    auto layer = wrap(site->second, local);
+    for (auto [param, value] : {std::pair{&layer->lora_A(), tensor}, std::pair{&layer->lora_B(), b->second}}) {
+      if (param->sizes() != value.sizes())
+        throw std::invalid_argument(weights_file.string() + ": " + key.substr(0, key.size() - suffix.size()) +
+                                    " does not fit layer " + name + " (in " + std::to_string(layer->in_features()) + ", out " +
+                                    std::to_string(layer->out_features()) + ")");
+      param->copy_(value);
+    }
+    used.insert(key);
+    used.insert(b->first);
+    adapted.push_back({site->second, layer});
+  }
+  std::map<std::string, torch::Tensor> parameters;
+  for (const auto& item : network.named_parameters()) parameters.emplace(kPrefix + item.key(), item.value());
+  for (const auto& [key, tensor] : tensors) {
+    if (used.count(key)) continue;
+    auto it = parameters.find(key);
+    if (it == parameters.end() || it->second.sizes() != tensor.sizes())
+      throw std::invalid_argument(weights_file.string() + ": tensor " + key + " matches no parameter of this model");
+    it->second.copy_(tensor);
+  }
+  if (adapted.empty()) throw std::invalid_argument(weights_file.string() + ": no lora_A/lora_B tensors");
+  freeze(network);
+  if (trainable) set_trainable(network, adapted, extras);
+  std::set<std::string> names;
+  for (const auto& a : adapted) names.insert(leaf_name(a.site.name));
+  return std::make_unique<LoraRun>(network, std::move(adapted), settings, std::move(extras),
+                                   json(std::vector<std::string>(names.begin(), names.end())));
+}
+
+}  // namespace ftcore::methods

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# End-to-end training checks of the ftcore binary on a tiny model: every dataset format, packing,
+# every schedule, resume after kill -9, SIGINT, overwrite refusal, merge, full fine-tuning, and the
+# bad inputs with their messages.
+# Usage: test_train.sh BUILD_DIR SOURCE_DIR
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
+
+# losses FILE: the train/loss values of metrics.jsonl, one per line.
+losses() { python3 -c 'import json,sys; [print(json.loads(l)["train/loss"]) for l in open(sys.argv[1]) if "train/loss" in l]' "$1"; }
+
+D="$SRC/examples/data"
+M="$TMP/model"
+"$FTCORE" init-model --family llama --output "$M" --tokenizer-data "$D/alpaca.json,$D/sharegpt.jsonl" --log-level warn
+QUICK=(--lora-r 4 --batch-size 2 --grad-accum 1 --logging-steps 1 --log-level warn)
+
+for f in alpaca.json sharegpt.jsonl openai.jsonl qa.jsonl completion.jsonl text.txt; do
+  expect "trains on $f" 0 "trained 3 steps" -- \
+    "$FTCORE" run --model "$M" --data "$D/$f" --output "$TMP/fmt-$f" --max-steps 3 "${QUICK[@]}"
+done
+expect "writes a PEFT adapter" 0 "adapter_config.json adapter_info.json adapter_model.safetensors" -- \
+  bash -c "ls '$TMP/fmt-alpaca.json/lora' | tr '\n' ' '"
+expect "and the run's other outputs" 0 "checkpoints config.resolved.yaml logs lora training_history.png" -- \
+  bash -c "ls '$TMP/fmt-alpaca.json' | tr '\n' ' '"
+expect "adapter_info records the data with its hash" 0 '"sha256": "[0-9a-f]{64}"' -- cat "$TMP/fmt-alpaca.json/lora/adapter_info.json"
+expect "packing" 0 "trained 2 steps" -- \
+  "$FTCORE" run --model "$M" --data "$D/sharegpt.jsonl" --output "$TMP/packed" --max-steps 2 --packing "${QUICK[@]}"
+for schedule in constant linear cosine polynomial; do
+  expect "schedule $schedule" 0 "trained 4 steps" -- "$FTCORE" run --model "$M" --data "$D/alpaca.json" \
+    --output "$TMP/s-$schedule" --max-steps 4 --warmup-steps 1 --lr-scheduler "$schedule" "${QUICK[@]}"
+done
+expect "warm-up starts at 0 and constant holds the peak" 0 "^0.0 0.0002 0.0002 0.0002 $" -- \
+  bash -c "python3 -c 'import json; [print(json.loads(l)[\"train/learning_rate\"], end=\" \") for l in open(\"$TMP/s-constant/logs/training/metrics.jsonl\") if \"train/learning_rate\" in l]'"
+
+# Resume: a run killed with -9 mid-way and resumed logs the same losses as an uninterrupted one.
+RUN=(--model "$M" --data "$D/alpaca.json" --max-steps 14 --save-steps 3 --lora-dropout 0.1 "${QUICK[@]}")
+"$FTCORE" run "${RUN[@]}" --output "$TMP/straight" >/dev/null 2>&1
+"$FTCORE" run "${RUN[@]}" --output "$TMP/killed" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -d "$TMP/killed/checkpoints/checkpoint-6" ] && break; sleep 0.05; done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+expect "killed mid-run" 0 "checkpoint-6" -- ls "$TMP/killed/checkpoints"
+expect "resume after kill -9" 0 "trained 14 steps" -- "$FTCORE" run "${RUN[@]}" --output "$TMP/killed" --resume
+expect "resumed losses equal the uninterrupted run's" 0 "^same$" -- \
+  bash -c "diff <(losses '$TMP/straight/logs/training/metrics.jsonl') <(losses '$TMP/killed/logs/training/metrics.jsonl') >/dev/null && echo same"
+
+# SIGINT: the step finishes, last/ is saved, exit 0 with the resume command.
+"$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/interrupted" --max-steps 100000 "${QUICK[@]}" \
+  >"$TMP/interrupted.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -s "$TMP/interrupted/logs/training/metrics.jsonl" ] && break; sleep 0.05; done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+expect "SIGINT saves and exits 0" 0 "interrupted at step [0-9]+ of 100000; saved .*checkpoints/last" -- \
+  bash -c "cat '$TMP/interrupted.log'; exit $rc"
+expect "and says how to resume" 0 "continue with: ftcore run .* --resume" -- cat "$TMP/interrupted.log"
+expect "last/ holds the state" 0 "trainer_state.json" -- ls "$TMP/interrupted/checkpoints/last"
+
+# Existing results are not overwritten by accident.
+expect "refuses to overwrite" 2 "already holds results of a run .*pass --resume to continue it, --overwrite to replace them" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/fmt-alpaca.json" --max-steps 1 "${QUICK[@]}"
+expect "--overwrite replaces them" 0 "trained 1 steps" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/fmt-alpaca.json" --max-steps 1 --overwrite "${QUICK[@]}"
+expect "--resume without a checkpoint" 2 "--resume: no checkpoint in" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/none" --resume "${QUICK[@]}"
+
+# Outputs in the model directory are used by generate; merge folds them in.
+cp -r "$M" "$TMP/m2"
+expect "run into the model directory, --merge" 0 "trained 2 steps" -- \
+  "$FTCORE" run --model "$TMP/m2" --data "$D/alpaca.json" --max-steps 2 --merge "${QUICK[@]}"
+expect "generate loads <model>/lora" 0 "adapter: .*m2/lora \(LoRA r=4" -- \
+  "$FTCORE" generate --model "$TMP/m2" --prompt "hi" --max-new-tokens 2
+expect "--merge wrote merged/" 0 "config.json .*model.safetensors" -- bash -c "ls '$TMP/m2/merged' | tr '\n' ' '"
+expect "ftcore merge" 0 "merged LoRA r=4" -- "$FTCORE" merge --model "$TMP/m2" --output "$TMP/merged"
+expect "the merged model generates without an adapter" 0 "stopped:" -- \
+  "$FTCORE" generate --model "$TMP/merged" --prompt "hi" --max-new-tokens 2
+expect "full fine-tuning" 0 "trained 2 steps .*full" -- "$FTCORE" run --model "$M" --data "$D/qa.jsonl" --output "$TMP/full" \
+  --method full --max-steps 2 --batch-size 2 --grad-accum 1 --log-level warn
+expect "generate with fine-tuned weights" 0 "adapter: .*full \(full fine-tuning" -- \
+  "$FTCORE" generate --model "$M" --adapter "$TMP/full/full" --prompt "hi" --max-new-tokens 2
+
+# Bad input: each with its message, before anything is written.
+expect "unknown method" 2 "--method 'lorra': no such training method \(did you mean 'lora'\?\)" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --method lorra
+expect "targets that match nothing" 2 "--target-modules q_prj matched no linear layer of this model" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --target-modules q_prj
+expect "truncation leaves nothing to train" 2 "none of the [0-9]+ samples has a token to train: truncation at --max-length 3" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --max-length 3
+printf '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello", "weight": 0}]}\n' > "$TMP/untrained.jsonl"
+expect "a dataset with nothing to train" 2 "untrained.jsonl:1:1: \[openai\] messages: no trainable turn.*the data has invalid records" -- \
+  bash -c "'$FTCORE' run --model '$M' --data '$TMP/untrained.jsonl' --output '$TMP/bad' 2>&1 | tr '\n' ' '; exit \${PIPESTATUS[0]}"
+expect "bad validation split" 2 "--validation-split must be in \[0, 1\)" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --validation-split 1.5
+expect "bad schedule" 2 "lr-scheduler" -- "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --lr-scheduler wavy
+expect "nothing was written for bad input" 1 "" -- test -e "$TMP/bad"
+
+finish

@@ -1,0 +1,192 @@
+// The training loop on a tiny model: the loss falls, accumulation normalises like one big batch,
+// resuming from a checkpoint continues exactly, outputs and checkpoints are laid out as documented.
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "lora/lora_method.hpp"
+#include "method_support.hpp"
+#include "model/model_dir.hpp"
+#include "test_support.hpp"
+#include "train/trainer.hpp"
+
+using namespace ftcore;
+using namespace ftcore::train;
+using ftcore::testing::MapOptions;
+using ftcore::testing::TempDir;
+using nlohmann::json;
+
+namespace {
+
+struct Prepared {
+  model::Model model;
+  std::unique_ptr<MethodRun> run;
+  std::vector<Example> examples;
+};
+
+const std::vector<std::string> kTexts{"the cat sat on the mat", "a dog ran in the park", "the sun is bright today",
+                                      "we train small models", "lora adapts linear layers", "tokens become ids"};
+
+std::filesystem::path base_model() {
+  static TempDir dir;
+  static std::filesystem::path path = [] {
+    model::InitOptions init;
+    init.out = dir.path() / "llama";
+    init.texts = kTexts;
+    model::init_model(ftcore::testing::family("llama"), init);
+    return init.out;
+  }();
+  return path;
+}
+
+Prepared setup(double dropout = 0.0) {
+  Prepared s{model::load_model(base_model(), ftcore::testing::builtin_handlers(), {}), nullptr, {}};
+  s.run = methods::LoraMethod().apply(
+      *s.model.network,
+      // A random model's output head is too small to express a confident prediction: it trains too.
+      MapOptions({{"lora-r", "8"}, {"lora-dropout", std::to_string(dropout)}, {"target-modules", "all-linear"},
+                  {"modules-to-save", "lm_head"}}),
+      s.model.facts);
+  std::vector<Sample> samples;
+  for (const auto& t : kTexts) {
+    Sample sample;
+    sample.kind = Sample::Kind::text;
+    sample.text = t;
+    samples.push_back(sample);
+  }
+  ExampleBuilder builder(*s.model.tokenizer, nullptr, s.model.tokenizer->token_to_id("<|eot_id|>"), {});
+  s.examples = builder.build_all(samples).examples;
+  return s;
+}
+
+TrainerSettings settings() {
+  TrainerSettings t;
+  t.batch_size = 2;
+  t.learning_rate = 1e-2;
+  t.schedule = ScheduleKind::constant;
+  t.logging_steps = 1;
+  t.save_total_limit = 0;
+  return t;
+}
+
+std::vector<double> losses(const std::filesystem::path& metrics) {
+  std::vector<double> out;
+  std::ifstream in(metrics);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto entry = json::parse(line);
+    if (entry.contains("train/loss")) out.push_back(entry["train/loss"].get<double>());
+  }
+  return out;
+}
+
+std::map<std::string, torch::Tensor> trainable(nn::CausalLM& network) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& item : network.named_parameters())
+    if (item.value().requires_grad()) out.emplace(item.key(), item.value().detach().clone());
+  return out;
+}
+
+}  // namespace
+
+TEST(Trainer, LossFallsAndOutputsAreWritten) {
+  TempDir out;
+  auto s = setup();
+  auto t = settings();
+  t.epochs = 15;
+  std::vector<Example> validation{s.examples.back()};
+  Trainer trainer(*s.model.network, *s.run, s.examples, validation, 0, t, OutputLayout{out.path()}, SaveInfo{});
+  EXPECT_EQ(trainer.total_steps(), 45);  // 6 examples, batches of 2, 15 epochs
+  auto result = trainer.run(std::nullopt);
+  auto l = losses(OutputLayout{out.path()}.metrics());
+  ASSERT_EQ(l.size(), 45u);
+  EXPECT_LT(l.back(), 0.5 * l.front()) << "first " << l.front() << ", last " << l.back();
+  EXPECT_EQ(result.steps, 45);
+  ASSERT_TRUE(result.best_val_loss.has_value());
+  OutputLayout layout{out.path()};
+  for (const auto& path : {layout.last() / "trainer_state.json", layout.last() / "lora" / "adapter_config.json",
+                           layout.best() / "trainable.safetensors", layout.history_plot(), layout.checkpoint(45)})
+    EXPECT_TRUE(std::filesystem::exists(path)) << path;
+  bool events = false;
+  for (const auto& entry : std::filesystem::directory_iterator(layout.logs()))
+    events |= entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
+  EXPECT_TRUE(events);
+}
+
+TEST(Trainer, AccumulatedMicroBatchesStepLikeOneBatch) {
+  auto one = setup(), two = setup();
+  one.examples.resize(4), two.examples.resize(4);  // one step sees all of them either way
+  auto big = settings();
+  big.max_steps = 1;
+  big.adam_epsilon = 1e-2;  // so that the update depends smoothly on the gradient, not on its sign
+  big.batch_size = 4;
+  auto small = big;
+  small.batch_size = 1;
+  small.grad_accum = 4;
+  TempDir a, b;
+  Trainer(*one.model.network, *one.run, one.examples, {}, 0, big, OutputLayout{a.path()}, SaveInfo{}).run(std::nullopt);
+  Trainer(*two.model.network, *two.run, two.examples, {}, 0, small, OutputLayout{b.path()}, SaveInfo{}).run(std::nullopt);
+  EXPECT_NEAR(losses(OutputLayout{a.path()}.metrics())[0], losses(OutputLayout{b.path()}.metrics())[0], 1e-5);
+  auto pa = trainable(*one.model.network), pb = trainable(*two.model.network);
+  for (const auto& [name, tensor] : pa) EXPECT_TRUE(torch::allclose(tensor, pb[name], 1e-5, 1e-6)) << name;
+}
+
+TEST(Trainer, ResumingFromACheckpointContinuesExactly) {
+  auto t = settings();
+  t.max_steps = 8;
+  t.save_steps = 4;
+  t.schedule = ScheduleKind::cosine;
+  t.warmup_steps = 2;
+  TempDir a, b;
+  auto first = setup(0.1);
+  Trainer(*first.model.network, *first.run, first.examples, {}, 0, t, OutputLayout{a.path()}, SaveInfo{}).run(std::nullopt);
+  auto second = setup(0.1);
+  Trainer(*second.model.network, *second.run, second.examples, {}, 0, t, OutputLayout{b.path()}, SaveInfo{})
+      .run(OutputLayout{a.path()}.checkpoint(4));
+  auto uninterrupted = losses(OutputLayout{a.path()}.metrics()), resumed = losses(OutputLayout{b.path()}.metrics());
+  ASSERT_EQ(uninterrupted.size(), 8u);
+  ASSERT_EQ(resumed.size(), 8u) << "the history up to the checkpoint comes with it";
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(uninterrupted[i], resumed[i]) << "step " << i + 1;
+  auto pa = trainable(*first.model.network), pb = trainable(*second.model.network);
+  for (const auto& [name, tensor] : pa) EXPECT_TRUE(torch::equal(tensor, pb[name])) << name;
+}
+
+TEST(Trainer, ACheckpointOfAnotherRunIsRefused) {
+  TempDir a, b;
+  auto t = settings();
+  t.max_steps = 1;
+  auto first = setup();
+  Trainer(*first.model.network, *first.run, first.examples, {}, 0, t, OutputLayout{a.path()}, SaveInfo{}).run(std::nullopt);
+  Prepared other{model::load_model(base_model(), ftcore::testing::builtin_handlers(), {}), nullptr, first.examples};
+  other.run = methods::LoraMethod().apply(*other.model.network, MapOptions({{"lora-r", "4"}}), other.model.facts);
+  Trainer trainer(*other.model.network, *other.run, other.examples, {}, 0, t, OutputLayout{b.path()}, SaveInfo{});
+  try {
+    trainer.run(OutputLayout{a.path()}.checkpoint(1));
+    FAIL() << "resumed from a checkpoint of another run";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("the checkpoint does not fit this run"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Checkpoints, KeepsTheNewestAndAliasesAreHardLinks) {
+  TempDir dir;
+  OutputLayout layout{dir.path()};
+  for (int step : {2, 4, 6, 8}) {
+    write_atomically(layout.checkpoint(step), [&](const std::filesystem::path& staging) {
+      std::ofstream(staging / "trainer_state.json") << step;
+    });
+    publish_alias(layout.checkpoint(step), layout.last());
+  }
+  remove_old_checkpoints(layout.checkpoints(), 2);
+  auto kept = numbered_checkpoints(layout.checkpoints());
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].filename(), "checkpoint-6");
+  EXPECT_EQ(std::filesystem::hard_link_count(layout.last() / "trainer_state.json"), 2u);
+  EXPECT_EQ(latest_checkpoint(layout), layout.last());
+  EXPECT_THROW(write_atomically(layout.checkpoint(10), [](const std::filesystem::path&) { throw std::runtime_error("x"); }),
+               std::runtime_error);
+  EXPECT_FALSE(std::filesystem::exists(layout.checkpoint(10)));
+  std::size_t hidden = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(layout.checkpoints())) hidden += entry.path().filename().string()[0] == '.';
+  EXPECT_EQ(hidden, 0u) << "no staging folder is left behind";
+}
