@@ -65,4 +65,15 @@ inline std::shared_ptr<nn::CausalLM> tiny_network(const std::string& name, std::
   return network;
 }
 
+/// The family's facts for a default config.
+inline FamilyFacts facts(const std::string& name) { return family(name).facts(nlohmann::json::object()); }
+
+/// The network's logits on a fixed six-token sequence, without gradient.
+inline torch::Tensor sample_logits(nn::CausalLM& network) {
+  torch::NoGradGuard no_grad;
+  nn::Batch batch;
+  batch.input_ids = torch::tensor({3, 14, 15, 9, 26, 5}, torch::kInt64).unsqueeze(0);
+  return network.logits(network.hidden_states(batch));
+}
+
 }  // namespace ftcore::testing

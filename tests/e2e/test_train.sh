@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end training checks of the ftcore binary on a tiny model: every dataset format, packing,
-# every schedule, resume after kill -9, SIGINT, overwrite refusal, merge, full fine-tuning, and the
+# every schedule, resume after kill -9 (lora, dora), SIGINT, overwrite refusal, merge, full fine-tuning, and the
 # bad inputs with their messages.
 # Usage: test_train.sh BUILD_DIR SOURCE_DIR
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
@@ -32,17 +32,30 @@ expect "warm-up starts at 0 and constant holds the peak" 0 "^0.0 0.0002 0.0002 0
   bash -c "python3 -c 'import json; [print(json.loads(l)[\"train/learning_rate\"], end=\" \") for l in open(\"$TMP/s-constant/logs/training/metrics.jsonl\") if \"train/learning_rate\" in l]'"
 
 # Resume: a run killed with -9 mid-way and resumed logs the same losses as an uninterrupted one.
-RUN=(--model "$M" --data "$D/alpaca.json" --max-steps 14 --save-steps 3 --lora-dropout 0.1 "${QUICK[@]}")
-"$FTCORE" run "${RUN[@]}" --output "$TMP/straight" >/dev/null 2>&1
-"$FTCORE" run "${RUN[@]}" --output "$TMP/killed" >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 600); do [ -d "$TMP/killed/checkpoints/checkpoint-6" ] && break; sleep 0.05; done
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-expect "killed mid-run" 0 "checkpoint-6" -- ls "$TMP/killed/checkpoints"
-expect "resume after kill -9" 0 "trained 14 steps" -- "$FTCORE" run "${RUN[@]}" --output "$TMP/killed" --resume
-expect "resumed losses equal the uninterrupted run's" 0 "^same$" -- \
-  bash -c "diff <(losses '$TMP/straight/logs/training/metrics.jsonl') <(losses '$TMP/killed/logs/training/metrics.jsonl') >/dev/null && echo same"
+# resume_check NAME RUN_ARGS...: 14 steps with checkpoints every 3, straight and killed at 6.
+resume_check() {
+  local name="$1"
+  shift
+  local run=("$@" --max-steps 14 --save-steps 3)
+  "$FTCORE" run "${run[@]}" --output "$TMP/$name-straight" >/dev/null 2>&1
+  "$FTCORE" run "${run[@]}" --output "$TMP/$name-killed" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 600); do [ -d "$TMP/$name-killed/checkpoints/checkpoint-6" ] && break; sleep 0.05; done
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  expect "$name: killed mid-run" 0 "checkpoint-6" -- ls "$TMP/$name-killed/checkpoints"
+  expect "$name: resume after kill -9" 0 "trained 14 steps" -- "$FTCORE" run "${run[@]}" --output "$TMP/$name-killed" --resume
+  expect "$name: resumed losses equal the uninterrupted run's" 0 "^same$" -- \
+    bash -c "diff <(losses '$TMP/$name-straight/logs/training/metrics.jsonl') <(losses '$TMP/$name-killed/logs/training/metrics.jsonl') >/dev/null && echo same"
+  expect "$name: the loss falls" 0 "^falls$" -- \
+    python3 -c 'import json,sys; l=[json.loads(x)["train/loss"] for x in open(sys.argv[1]) if "train/loss" in x]; print("falls" if sum(l[-3:]) < sum(l[:3]) else l)' \
+    "$TMP/$name-straight/logs/training/metrics.jsonl"
+}
+resume_check lora --model "$M" --data "$D/alpaca.json" --lora-dropout 0.1 --learning-rate 2e-3 "${QUICK[@]}"
+resume_check dora --model "$M" --data "$D/alpaca.json" --method dora --lora-dropout 0.1 --learning-rate 2e-3 "${QUICK[@]}"
+expect "dora writes a PEFT DoRA adapter" 0 '"use_dora": true' -- cat "$TMP/dora-straight/lora/adapter_config.json"
+expect "generate loads it with the dora method" 0 "adapter: .*dora-straight/lora \(DoRA r=4" -- \
+  "$FTCORE" generate --model "$M" --adapter "$TMP/dora-straight/lora" --prompt "hi" --max-new-tokens 2
 
 # SIGINT: the step finishes, last/ is saved, exit 0 with the resume command.
 "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/interrupted" --max-steps 100000 "${QUICK[@]}" \

@@ -15,6 +15,8 @@ using namespace ftcore;
 using ftcore::testing::MapOptions;
 using ftcore::testing::TempDir;
 using ftcore::testing::error_of;
+using ftcore::testing::facts;
+using ftcore::testing::sample_logits;
 using ftcore::testing::tiny_network;
 using nlohmann::json;
 
@@ -22,14 +24,6 @@ namespace {
 
 const methods::LoraMethod kLora;
 
-FamilyFacts facts(const std::string& name) { return ftcore::testing::family(name).facts(json::object()); }
-
-torch::Tensor logits(nn::CausalLM& network) {
-  torch::NoGradGuard no_grad;
-  nn::Batch batch;
-  batch.input_ids = torch::tensor({3, 14, 15, 9, 26, 5}, torch::kInt64).unsqueeze(0);
-  return network.logits(network.hidden_states(batch));
-}
 
 std::vector<std::string> trainable_names(nn::CausalLM& network) {
   std::vector<std::string> names;
@@ -50,13 +44,13 @@ void perturb(nn::CausalLM& network) {
 
 TEST(Lora, DefaultTargetsAreTheFamilysAndOnlyAdaptersTrain) {
   auto network = tiny_network("llama");
-  auto before = logits(*network);
+  auto before = sample_logits(*network);
   auto run = kLora.apply(*network, MapOptions({{"lora-r", "4"}}), facts("llama"));
   auto names = trainable_names(*network);
   EXPECT_EQ(names.size(), 2u * 2u * 2u);  // 2 layers x {q_proj, v_proj} x {A, B}
   EXPECT_EQ(names[0], "model.layers.0.self_attn.q_proj.lora_A.weight");
   EXPECT_EQ(names[1], "model.layers.0.self_attn.q_proj.lora_B.weight");
-  EXPECT_TRUE(torch::allclose(logits(*network), before)) << "B starts at zero: the output is the base model's";
+  EXPECT_TRUE(torch::allclose(sample_logits(*network), before)) << "B starts at zero: the output is the base model's";
   EXPECT_NE(run->summary().find("LoRA r=4 alpha=8 (scaling 2) dropout 0 on 4 linear layers ([\"q_proj\",\"v_proj\"])"),
             std::string::npos) << run->summary();
 }
@@ -117,7 +111,7 @@ TEST(Lora, SavesAPeftAdapterThatLoadsBackToTheSameOutput) {
                                                {"target-modules", "q_proj,v_proj,down_proj"}}),
                          facts("llama"));
   perturb(*network);
-  auto adapted = logits(*network);
+  auto adapted = sample_logits(*network);
   run->save(dir.path() / "lora", SaveInfo{"/models/base", json::object()});
 
   json config = json::parse(std::ifstream(dir.path() / "lora" / "adapter_config.json"));
@@ -140,7 +134,7 @@ TEST(Lora, SavesAPeftAdapterThatLoadsBackToTheSameOutput) {
   auto fresh = tiny_network("llama");
   EXPECT_TRUE(kLora.recognises(dir.path() / "lora"));
   auto loaded = kLora.load(*fresh, dir.path() / "lora", false);
-  EXPECT_TRUE(torch::allclose(logits(*fresh), adapted, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(sample_logits(*fresh), adapted, 1e-6, 1e-6));
   EXPECT_TRUE(trainable_names(*fresh).empty());
   auto trainable = tiny_network("llama");
   kLora.load(*trainable, dir.path() / "lora", true);
@@ -152,9 +146,9 @@ TEST(Lora, MergeFoldsTheAdapterIntoPlainWeights) {
     auto network = tiny_network(name);
     auto run = kLora.apply(*network, MapOptions({{"lora-r", "4"}, {"target-modules", "all-linear"}}), facts(name));
     perturb(*network);
-    auto adapted = logits(*network);
+    auto adapted = sample_logits(*network);
     run->merge();
-    EXPECT_TRUE(torch::allclose(logits(*network), adapted, 1e-4, 1e-4)) << name;
+    EXPECT_TRUE(torch::allclose(sample_logits(*network), adapted, 1e-4, 1e-4)) << name;
     for (const auto& item : network->named_parameters()) {
       EXPECT_EQ(item.key().find("lora_"), std::string::npos) << item.key();
       EXPECT_EQ(item.key().find("base_layer"), std::string::npos) << item.key();
@@ -173,10 +167,10 @@ TEST(Lora, MergeAdapterKeepsTheOutputAndUnmergeRestoresTheBase) {
     auto run = kLora.apply(*network, MapOptions({{"lora-r", "4"}, {"target-modules", "all-linear"}}), facts(name));
     perturb(*network);
     const auto original = base_weight();
-    const auto adapted = logits(*network);
+    const auto adapted = sample_logits(*network);
     run->merge_adapter();
     EXPECT_FALSE(torch::allclose(base_weight(), original)) << name << ": the delta is in the base weight";
-    EXPECT_TRUE(torch::allclose(logits(*network), adapted, 1e-4, 1e-4)) << name;
+    EXPECT_TRUE(torch::allclose(sample_logits(*network), adapted, 1e-4, 1e-4)) << name;
     EXPECT_NE(error_of([&] {
                 network->train();
                 nn::Batch batch;
@@ -187,7 +181,7 @@ TEST(Lora, MergeAdapterKeepsTheOutputAndUnmergeRestoresTheBase) {
     network->eval();
     run->unmerge_adapter();
     EXPECT_TRUE(torch::allclose(base_weight(), original, 1e-6, 1e-6)) << name;
-    EXPECT_TRUE(torch::allclose(logits(*network), adapted, 1e-5, 1e-5)) << name;
+    EXPECT_TRUE(torch::allclose(sample_logits(*network), adapted, 1e-5, 1e-5)) << name;
     run->unmerge_adapter();  // unmerging an unmerged adapter changes nothing
     EXPECT_TRUE(torch::allclose(base_weight(), original, 1e-6, 1e-6)) << name;
   }

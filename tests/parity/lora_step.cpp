@@ -1,12 +1,12 @@
 // ftcore's side of the LoRA parity check (run by run_parity.sh before reference_lora.py):
 //
-//   lora_step MODEL_DIR OUT_DIR
+//   lora_step MODEL_DIR OUT_DIR lora|dora
 //
-// On a tiny transformers-made checkpoint: LoRA r=4 on every linear layer, its B matrices given
+// On a tiny transformers-made checkpoint: LoRA (or DoRA) r=4 on every linear layer, its B matrices given
 // seeded values (so that A's gradients are not zero), saved as OUT_DIR/initial (a PEFT adapter);
 // one optimizer step by ftcore's trainer on a fixed two-row batch (written to OUT_DIR/batch.safetensors),
 // the adapter after it in OUT_DIR/after and the step's loss in OUT_DIR/step.json; that adapter merged
-// into OUT_DIR/merged; and one full fine-tuning step written as a model directory to OUT_DIR/full.
+// into OUT_DIR/merged; and (lora only) one full fine-tuning step written as a model directory to OUT_DIR/full.
 // reference_lora.py repeats the step with peft and loads these directories with peft/transformers.
 #include <fstream>
 #include <iostream>
@@ -85,11 +85,12 @@ double step_loss(const fs::path& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: lora_step MODEL_DIR OUT_DIR\n";
+  if (argc != 4 || (std::string(argv[3]) != "lora" && std::string(argv[3]) != "dora")) {
+    std::cerr << "usage: lora_step MODEL_DIR OUT_DIR lora|dora\n";
     return 2;
   }
   const fs::path model_dir = argv[1], out = argv[2];
+  const bool dora = std::string(argv[3]) == "dora";
   fs::remove_all(out);
   fs::create_directories(out);
   const SaveInfo info{fs::absolute(model_dir), json::object()};
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
   // LoRA: initial adapter, one step, adapter after, merged model.
   Loaded lora = load(model_dir);
   auto examples_ = examples(lora.config.value("vocab_size", std::int64_t{96}));
-  auto run = methods::LoraMethod().apply(
+  auto run = methods::LoraMethod(dora ? methods::LoraMethod::Variant::dora : methods::LoraMethod::Variant::lora).apply(
       *lora.network, ftcore::testing::MapOptions({{"lora-r", "4"}, {"lora-alpha", "8"}, {"target-modules", "all-linear"}}),
       lora.facts);
   {
@@ -118,6 +119,10 @@ int main(int argc, char** argv) {
                                           .dump(1);
   run->merge();
   nn::save_model_dir(*lora.network, model_dir, out / "merged");
+  if (dora) {
+    std::cout << "lora_step: " << model_dir.filename().string() << " (dora) -> " << out.string() << "\n";
+    return 0;
+  }
 
   // Full fine-tuning: one step, written as a model directory.
   Loaded full = load(model_dir);

@@ -3,8 +3,8 @@
 
 Usage: reference_lora.py PARITY_DIR CASE [CASE ...]
 
-For each CASE (a tiny checkpoint PARITY_DIR/models/CASE made by reference_models.py, and ftcore's
-output PARITY_DIR/lora/CASE from lora_step):
+For each CASE (llama, gpt2, or MODEL-dora: ftcore's output PARITY_DIR/lora/CASE from lora_step on the
+tiny checkpoint PARITY_DIR/models/MODEL made by reference_models.py):
   - peft.PeftModel.from_pretrained(base, lora/CASE/initial, is_trainable=True), the batch of
     lora/CASE/batch.safetensors, one step as transformers' Trainer takes it: loss (mean cross-entropy
     of the shifted labels), backward, clip_grad_norm_ at max_grad_norm, torch.optim.AdamW with the
@@ -12,7 +12,7 @@ output PARITY_DIR/lora/CASE from lora_step):
     (refs/lora-CASE-after.safetensors, PEFT key names) and the loss;
   - peft loads ftcore's adapter after its step (lora/CASE/after): the logits on the batch;
   - transformers loads ftcore's merged directory (lora/CASE/merged) and full fine-tuning output
-    (lora/CASE/full): their logits on the batch.
+    (lora/CASE/full, LoRA cases only): their logits on the batch.
 Logits go to refs/lora-CASE-logits.safetensors; the numbers to refs/lora.json.
 """
 import json
@@ -66,7 +66,7 @@ def main():
     refs = os.path.join(parity, "refs")
     result = {"reference": f"peft {peft.__version__}, torch {torch.__version__}", "cases": {}}
     for case in sys.argv[2:]:
-        model_dir = os.path.join(parity, "models", case)
+        model_dir = os.path.join(parity, "models", case.split("-")[0])
         ftcore_dir = os.path.join(parity, "lora", case)
         with open(os.path.join(ftcore_dir, "step.json"), encoding="utf-8") as f:
             step = json.load(f)
@@ -76,8 +76,9 @@ def main():
             "peft_loads_ftcore_adapter": logits_of(
                 PeftModel.from_pretrained(base_model(model_dir), os.path.join(ftcore_dir, "after")), batch),
             "transformers_loads_merged": logits_of(base_model(os.path.join(ftcore_dir, "merged")), batch),
-            "transformers_loads_full": logits_of(base_model(os.path.join(ftcore_dir, "full")), batch),
         }
+        if os.path.isdir(os.path.join(ftcore_dir, "full")):
+            logits["transformers_loads_full"] = logits_of(base_model(os.path.join(ftcore_dir, "full")), batch)
         save_file(logits, os.path.join(refs, f"lora-{case}-logits.safetensors"))
         result["cases"][case] = {"loss": loss, "ftcore_dir": os.path.abspath(ftcore_dir),
                                  "model_dir": os.path.abspath(model_dir), "tensors": sorted(after)}

@@ -7,7 +7,8 @@
 #   4. ftcore init-model for every family -> BUILD_DIR/parity/initmodels/<family>, then
 #      reference_models.py -> BUILD_DIR/parity/models/<case>, refs/models.json and logits files
 #   5. reference_masks.py -> refs/masks.json (return_assistant_tokens_mask); lora_step (ftcore: one
-#      LoRA step, merged and full outputs) then reference_lora.py (the same with peft) -> refs/lora.json
+#      LoRA and one DoRA step, merged and full outputs) then reference_lora.py (the same with peft)
+#      -> refs/lora.json
 #   6. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py)
 #   7. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
 # Extra arguments after SOURCE_DIR go to test_parity (e.g. --gtest_filter=*qwen3*).
@@ -41,10 +42,11 @@ for family in llama qwen2 mistral gemma gpt2; do
 done
 "$PY" "$HERE/reference_models.py" "$PARITY" "$PARITY/initmodels"
 "$PY" "$HERE/reference_masks.py" "$PARITY/npm" "$HERE/conversations.json" "$PARITY/refs/masks.json"
-for case in llama gpt2; do
-  "$BUILD_DIR/bin/lora_step" "$PARITY/models/$case" "$PARITY/lora/$case"
+for model in llama gpt2; do
+  "$BUILD_DIR/bin/lora_step" "$PARITY/models/$model" "$PARITY/lora/$model" lora
+  "$BUILD_DIR/bin/lora_step" "$PARITY/models/$model" "$PARITY/lora/$model-dora" dora
 done
-"$PY" "$HERE/reference_lora.py" "$PARITY" llama gpt2
+"$PY" "$HERE/reference_lora.py" "$PARITY" llama gpt2 llama-dora gpt2-dora
 
 EVENTS="$PARITY/tensorboard"
 rm -rf "$EVENTS" && mkdir -p "$EVENTS"

@@ -67,6 +67,8 @@ std::vector<OptionSpec> make_table() {
        {"model.lora_config.bias"}, {"none", "all", "lora_only"}, {}, kRun, "Method"},
       {"use-rslora", T::flag, {}, "", "Rank-stabilised scaling alpha / sqrt(r)", {}, {"model.lora_config.use_rslora"},
        {}, {}, kRun, "Method"},
+      {"use-dora", T::flag, {}, "", "DoRA: LoRA plus a learned magnitude per output row (what --method dora does)", {},
+       {"model.lora_config.use_dora"}, {}, {}, kRun, "Method"},
       {"modules-to-save", T::list, {}, "NAMES", "Modules trained in full and saved with the adapter", {},
        {"model.lora_config.modules_to_save"}, {}, {}, kRun, "Method"},
 

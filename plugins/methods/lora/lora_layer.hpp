@@ -4,6 +4,10 @@
 // A [r, in] initialised kaiming-uniform(a = sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); B [out, r]
 // zero, so training starts from the base model. A and B stay fp32 (the master weights); the
 // products run in the activation dtype.
+//
+// DoRA (PEFT's use_dora): a magnitude m [out], initialised to the row norms of W + scaling B A;
+// with s = m / ||W + scaling B A||_row (the norm detached, as the paper's section 4.3 and PEFT do),
+//   y = base(x) + (s - 1) * (dropout(x) W^T) + s * B(A(dropout(x))) * scaling.
 #include <cstdint>
 #include <memory>
 
@@ -16,6 +20,7 @@ struct LoraSettings {
   double alpha = 8;
   double dropout = 0;
   bool rslora = false;
+  bool dora = false;
 };
 
 class LoraLinear : public nn::LinearLayer {
@@ -26,7 +31,7 @@ class LoraLinear : public nn::LinearLayer {
   std::int64_t in_features() const override { return base_->in_features(); }
   std::int64_t out_features() const override { return base_->out_features(); }
 
-  /// A from kaiming-uniform(a = sqrt(5)) drawn with `generator`, B zero.
+  /// A from kaiming-uniform(a = sqrt(5)) drawn with `generator`, B zero (DoRA: m = the row norms).
   void reset(at::Generator& generator);
   double scaling() const { return scaling_; }
   std::int64_t rank() const { return settings_.r; }
@@ -44,6 +49,9 @@ class LoraLinear : public nn::LinearLayer {
 
   torch::Tensor& lora_A() { return a_->weight; }
   torch::Tensor& lora_B() { return b_->weight; }
+  bool dora() const { return settings_.dora; }
+  /// DoRA's magnitude m [out] (undefined without DoRA).
+  torch::Tensor& magnitude() { return m_->weight; }
 
  private:
   struct Matrix : torch::nn::Module {
@@ -51,12 +59,15 @@ class LoraLinear : public nn::LinearLayer {
     torch::Tensor weight;
   };
   std::shared_ptr<nn::LinearLayer> base_;
-  std::shared_ptr<Matrix> a_, b_;
+  std::shared_ptr<Matrix> a_, b_, m_;
   LoraSettings settings_;
   double scaling_;
   bool merged_ = false;
-  /// Adds sign * delta_weight() to the dense base weight.
-  void fold(double sign);
+  torch::Tensor merged_norm_;  ///< DoRA: ||W + delta||_row when merged, to unmerge exactly
+  /// The dense base weight as [out, in] (a view: Conv1D stores [in, out]); throws for a quantised base.
+  torch::Tensor weight_out_in() const;
+  /// ||W + delta||_row in fp32, without gradient.
+  torch::Tensor row_norm(const torch::Tensor& weight, const torch::Tensor& delta) const;
 };
 
 }  // namespace ftcore::methods

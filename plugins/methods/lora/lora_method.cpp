@@ -83,7 +83,7 @@ class LoraRun final : public MethodRun {
 
   std::string summary() const override {
     std::ostringstream out;
-    out << "LoRA r=" << settings_.r << " alpha=" << settings_.alpha << " (scaling "
+    out << (settings_.dora ? "DoRA r=" : "LoRA r=") << settings_.r << " alpha=" << settings_.alpha << " (scaling "
         << (sites_.empty() ? 0.0 : sites_.front().layer->scaling()) << (settings_.rslora ? ", rsLoRA" : "")
         << ") dropout " << settings_.dropout << " on " << sites_.size() << " linear layers (" << targets_.dump() << ")";
     if (extras_.bias != "none") out << ", bias " << extras_.bias;
@@ -99,6 +99,8 @@ class LoraRun final : public MethodRun {
     for (const auto& s : sites_) {
       tensors.emplace_back(kPrefix + s.site.name + ".lora_A.weight", s.layer->lora_A().detach().contiguous());
       tensors.emplace_back(kPrefix + s.site.name + ".lora_B.weight", s.layer->lora_B().detach().contiguous());
+      if (s.layer->dora())  // PEFT's key has no ".weight" (interop.md section 2)
+        tensors.emplace_back(kPrefix + s.site.name + ".lora_magnitude_vector", s.layer->magnitude().detach().contiguous());
     }
     for (const auto& [name, tensor] : extra_parameters(network_, extras_, sites_))
       tensors.emplace_back(kPrefix + name, tensor.detach().contiguous());
@@ -159,7 +161,7 @@ class LoraRun final : public MethodRun {
                 {"revision", nullptr},
                 {"target_modules", targets_},
                 {"task_type", "CAUSAL_LM"},
-                {"use_dora", false},
+                {"use_dora", settings_.dora},
                 {"use_rslora", settings_.rslora}};
   }
 
@@ -178,6 +180,7 @@ void set_trainable(nn::CausalLM& network, const std::vector<AdaptedSite>& sites,
   for (const auto& s : sites) {
     s.layer->lora_A().set_requires_grad(true);
     s.layer->lora_B().set_requires_grad(true);
+    if (s.layer->dora()) s.layer->magnitude().set_requires_grad(true);
   }
   for (auto& [name, tensor] : extra_parameters(network, extras, sites)) tensor.set_requires_grad(true);
 }
@@ -212,15 +215,17 @@ T config_value(const json& config, const char* key, T fallback, const fs::path& 
 
 }  // namespace
 
-std::string LoraMethod::name() const { return "lora"; }
+std::string LoraMethod::name() const { return variant_ == Variant::dora ? "dora" : "lora"; }
 
 std::string LoraMethod::description() const {
+  if (variant_ == Variant::dora)
+    return "DoRA adapters (PEFT's LoRA with use_dora): LoRA plus a learned magnitude per output row";
   return "LoRA adapters (PEFT-compatible): low-rank updates to chosen linear layers, base frozen";
 }
 
 std::vector<std::pair<std::string, std::string>> LoraMethod::defaults() const {
   // The research-based table; lora-alpha defaults to 2 x lora-r (resolved by the run).
-  return {{"learning-rate", "2e-4"}, {"lora-r", "64"},         {"lora-dropout", "0.05"},
+  return {{"learning-rate", variant_ == Variant::dora ? "1e-4" : "2e-4"}, {"lora-r", "64"},         {"lora-dropout", "0.05"},
           {"target-modules", "all-linear"}, {"warmup-ratio", "0.03"}, {"weight-decay", "0.1"},
           {"grad-accum", "16"},        {"lora-bias", "none"}};
 }
@@ -234,6 +239,7 @@ std::unique_ptr<MethodRun> LoraMethod::apply(nn::CausalLM& network, const Option
   settings.dropout = options.number("lora-dropout").value_or(0.0);
   if (settings.dropout < 0 || settings.dropout >= 1) throw std::invalid_argument("--lora-dropout must be in [0, 1)");
   settings.rslora = options.flag("use-rslora");
+  settings.dora = variant_ == Variant::dora || options.flag("use-dora");
   Extras extras;
   extras.bias = options.text("lora-bias").value_or("none");
   extras.modules_to_save = options.list("modules-to-save");
@@ -258,7 +264,7 @@ bool LoraMethod::recognises(const fs::path& dir) const {
   if (!fs::exists(dir / "adapter_config.json")) return false;
   try {
     json config = read_json(dir / "adapter_config.json");
-    return config.value("peft_type", "") == "LORA" && !config.value("use_dora", false);
+    return config.value("peft_type", "") == "LORA" && config.value("use_dora", false) == (variant_ == Variant::dora);
   } catch (const std::exception&) {
     return false;
   }
@@ -270,9 +276,8 @@ std::unique_ptr<MethodRun> LoraMethod::load(nn::CausalLM& network, const fs::pat
   if (config.value("peft_type", "") != "LORA")
     throw std::invalid_argument(config_file.string() + ": peft_type is " + config.value("peft_type", std::string("missing")) +
                                 ", not LORA");
-  if (config_value(config, "use_dora", false, config_file))
-    throw std::invalid_argument(config_file.string() + ": a DoRA adapter (use_dora true); load it with the dora method");
   LoraSettings settings;
+  settings.dora = config_value(config, "use_dora", false, config_file);
   settings.r = config_value<std::int64_t>(config, "r", 8, config_file);
   settings.alpha = config_value<double>(config, "lora_alpha", 8.0, config_file);
   settings.dropout = config_value<double>(config, "lora_dropout", 0.0, config_file);
@@ -319,6 +324,16 @@ std::unique_ptr<MethodRun> LoraMethod::load(nn::CausalLM& network, const fs::pat
     }
     used.insert(key);
     used.insert(b->first);
+    if (local.dora) {
+      const std::string m_key = kPrefix + name + ".lora_magnitude_vector";
+      auto m = tensors.find(m_key);
+      if (m == tensors.end()) throw std::invalid_argument(weights_file.string() + ": DoRA adapter without " + m_key);
+      if (m->second.sizes() != layer->magnitude().sizes())
+        throw std::invalid_argument(weights_file.string() + ": " + m_key + " has shape " + c10::str(m->second.sizes()) +
+                                    ", layer " + name + " has " + std::to_string(layer->out_features()) + " outputs");
+      layer->magnitude().copy_(m->second);
+      used.insert(m_key);
+    }
     adapted.push_back({site->second, layer});
   }
   std::map<std::string, torch::Tensor> parameters;

@@ -1,6 +1,7 @@
 #pragma once
-// The lora method: PEFT's LoRA, saved as a PEFT adapter (adapter_config.json +
-// adapter_model.safetensors with PEFT's key names) that peft.PeftModel.from_pretrained loads.
+// The lora and dora methods: PEFT's LoRA (and LoRA with use_dora), saved as a PEFT adapter
+// (adapter_config.json + adapter_model.safetensors with PEFT's key names) that
+// peft.PeftModel.from_pretrained loads.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,12 +14,18 @@ namespace ftcore::methods {
 
 class LoraMethod final : public TrainingMethod {
  public:
+  enum class Variant { lora, dora };
+  explicit LoraMethod(Variant variant = Variant::lora) : variant_(variant) {}
+
   std::string name() const override;
   std::string description() const override;
   std::vector<std::pair<std::string, std::string>> defaults() const override;
   std::unique_ptr<MethodRun> apply(nn::CausalLM& network, const Options& options, const FamilyFacts& facts) const override;
   bool recognises(const std::filesystem::path& dir) const override;
   std::unique_ptr<MethodRun> load(nn::CausalLM& network, const std::filesystem::path& dir, bool trainable) const override;
+
+ private:
+  Variant variant_;
 };
 
 }  // namespace ftcore::methods
