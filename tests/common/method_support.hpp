@@ -68,6 +68,14 @@ inline std::shared_ptr<nn::CausalLM> tiny_network(const std::string& name, std::
 /// The family's facts for a default config.
 inline FamilyFacts facts(const std::string& name) { return family(name).facts(nlohmann::json::object()); }
 
+/// Names of the parameters that train, in module order.
+inline std::vector<std::string> trainable_names(nn::CausalLM& network) {
+  std::vector<std::string> names;
+  for (const auto& item : network.named_parameters())
+    if (item.value().requires_grad()) names.push_back(item.key());
+  return names;
+}
+
 /// The network's logits on a fixed six-token sequence, without gradient.
 inline torch::Tensor sample_logits(nn::CausalLM& network) {
   torch::NoGradGuard no_grad;

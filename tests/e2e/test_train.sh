@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end training checks of the ftcore binary on a tiny model: every dataset format, packing,
-# every schedule, resume after kill -9 (lora, dora), SIGINT, overwrite refusal, merge, full fine-tuning, and the
+# every schedule, resume after kill -9 (lora, dora), SIGINT, overwrite refusal, merge, full and freeze fine-tuning, and the
 # bad inputs with their messages.
 # Usage: test_train.sh BUILD_DIR SOURCE_DIR
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
@@ -90,6 +90,11 @@ expect "the merged model generates without an adapter" 0 "stopped:" -- \
   "$FTCORE" generate --model "$TMP/merged" --prompt "hi" --max-new-tokens 2
 expect "full fine-tuning" 0 "trained 2 steps .*full" -- "$FTCORE" run --model "$M" --data "$D/qa.jsonl" --output "$TMP/full" \
   --method full --max-steps 2 --batch-size 2 --grad-accum 1 --log-level warn
+expect "freeze tuning" 0 "freeze tuning: layers 1-1 of 2 \(all\) \+ lm_head: .*trained 2 steps" -- \
+  bash -c "'$FTCORE' run --model '$M' --data '$D/qa.jsonl' --output '$TMP/freeze' --method freeze --freeze-trainable-layers 1 \
+    --freeze-extra-modules lm_head --max-steps 2 --batch-size 2 --grad-accum 1 2>&1 | tr '\n' ' '"
+expect "its model directory generates" 0 "adapter: .*freeze/full \(full fine-tuning" -- \
+  "$FTCORE" generate --model "$M" --adapter "$TMP/freeze/full" --prompt "hi" --max-new-tokens 2
 expect "generate with fine-tuned weights" 0 "adapter: .*full \(full fine-tuning" -- \
   "$FTCORE" generate --model "$M" --adapter "$TMP/full/full" --prompt "hi" --max-new-tokens 2
 

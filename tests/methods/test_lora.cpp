@@ -18,6 +18,7 @@ using ftcore::testing::error_of;
 using ftcore::testing::facts;
 using ftcore::testing::sample_logits;
 using ftcore::testing::tiny_network;
+using ftcore::testing::trainable_names;
 using nlohmann::json;
 
 namespace {
@@ -25,12 +26,6 @@ namespace {
 const methods::LoraMethod kLora;
 
 
-std::vector<std::string> trainable_names(nn::CausalLM& network) {
-  std::vector<std::string> names;
-  for (const auto& item : network.named_parameters())
-    if (item.value().requires_grad()) names.push_back(item.key());
-  return names;
-}
 
 /// B is zero after init: give it values so that the adapter changes the output.
 void perturb(nn::CausalLM& network) {

@@ -13,15 +13,9 @@ namespace {
 
 class FullRun final : public MethodRun {
  public:
-  explicit FullRun(nn::CausalLM& network) : network_(network) {}
+  FullRun(nn::CausalLM& network, std::string what) : network_(network), what_(std::move(what)) {}
 
-  std::string summary() const override {
-    std::int64_t count = 0;
-    for (const auto& p : network_.parameters()) count += p.numel();
-    std::ostringstream out;
-    out << "full fine-tuning: all " << count << " parameters train";
-    return out.str();
-  }
+  std::string summary() const override { return what_; }
   std::string artefact() const override { return "full"; }
   void save(const fs::path& dir, const SaveInfo& info) const override { nn::save_model_dir(network_, info.base_model, dir); }
   bool artefact_in_checkpoints() const override { return false; }
@@ -29,13 +23,26 @@ class FullRun final : public MethodRun {
 
  private:
   nn::CausalLM& network_;
+  std::string what_;
 };
+
+std::string everything(nn::CausalLM& network) {
+  std::int64_t count = 0;
+  for (const auto& p : network.parameters()) count += p.numel();
+  std::ostringstream out;
+  out << "full fine-tuning: all " << count << " parameters train";
+  return out.str();
+}
 
 void set_trainable(nn::CausalLM& network, bool trainable) {
   for (auto& p : network.parameters()) p.set_requires_grad(trainable);
 }
 
 }  // namespace
+
+std::unique_ptr<MethodRun> model_directory_run(nn::CausalLM& network, std::string what) {
+  return std::make_unique<FullRun>(network, std::move(what));
+}
 
 std::string FullMethod::name() const { return "full"; }
 
@@ -49,7 +56,7 @@ std::vector<std::pair<std::string, std::string>> FullMethod::defaults() const {
 
 std::unique_ptr<MethodRun> FullMethod::apply(nn::CausalLM& network, const Options&, const FamilyFacts&) const {
   set_trainable(network, true);
-  return std::make_unique<FullRun>(network);
+  return model_directory_run(network, everything(network));
 }
 
 bool FullMethod::recognises(const fs::path& dir) const {
@@ -60,7 +67,7 @@ bool FullMethod::recognises(const fs::path& dir) const {
 std::unique_ptr<MethodRun> FullMethod::load(nn::CausalLM& network, const fs::path& dir, bool trainable) const {
   nn::load_model_weights(network, dir);
   set_trainable(network, trainable);
-  return std::make_unique<FullRun>(network);
+  return model_directory_run(network, everything(network));
 }
 
 }  // namespace ftcore::methods

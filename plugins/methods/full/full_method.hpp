@@ -10,6 +10,10 @@
 
 namespace ftcore::methods {
 
+/// A run whose artefact is the whole network as a model directory ("full/"): full fine-tuning, and
+/// freeze (only some of the weights trained, all of them written). `what` is the summary line.
+std::unique_ptr<MethodRun> model_directory_run(nn::CausalLM& network, std::string what);
+
 class FullMethod final : public TrainingMethod {
  public:
   std::string name() const override;
