@@ -112,6 +112,12 @@ train::TrainerSettings trainer_settings(const config::Config& config, torch::Sca
   s.adam_beta1 = *config.number("adam-beta1");
   s.adam_beta2 = *config.number("adam-beta2");
   s.adam_epsilon = *config.number("adam-epsilon");
+  const std::string optimizer = *config.text("optimizer");
+  if (optimizer == "adamw_8bit" || optimizer == "paged_adamw_8bit" || optimizer == "adafactor")
+    throw UsageError("--optimizer " + optimizer + ": not available yet in this version of ftcore (it trains with "
+                     "adamw_torch); leave --optimizer out or pass adamw_torch");
+  if (optimizer != "adamw_torch" && optimizer != "adamw")
+    throw UsageError("--optimizer '" + optimizer + "': unknown optimizer (choose adamw_torch)");
   s.schedule = train::parse_schedule(*config.text("lr-scheduler"));
   s.warmup_steps = config.integer("warmup-steps");
   s.warmup_ratio = config.number("warmup-ratio");
@@ -176,6 +182,10 @@ int run_command(const Args& args) {
     return kExitOk;
   }
 
+  // The training options are checked before anything is read or written.
+  const torch::ScalarType dtype = model::parse_precision(*config.text("precision"));
+  const train::TrainerSettings settings = trainer_settings(config, dtype);
+
   // Where results go, and what is already there.
   train::OutputLayout layout{config.text("output") ? fs::path(*config.text("output")) : model_dir};
   const bool resume = config.flag("resume") || config.has("resume-from");
@@ -206,7 +216,6 @@ int run_command(const Args& args) {
   if (dataset.samples.empty()) throw UsageError("no usable training records in --data");
 
   // Model and method.
-  const torch::ScalarType dtype = model::parse_precision(*config.text("precision"));
   model::Model model = model::load_model(model_dir, session.registry,
                                          {config.text("handler"), dtype, config.text("chat-template").value_or(""), true});
   resolve_auto_rank(config, *model.network);
@@ -254,7 +263,7 @@ int run_command(const Args& args) {
 
   SaveInfo save_info{fs::absolute(model_dir).lexically_normal(), model.config};
   const std::int32_t pad = token_id(model, "pad_token").value_or(eos.value_or(0));
-  train::Trainer trainer(*model.network, *run, train_examples, validation, pad, trainer_settings(config, dtype), layout, save_info);
+  train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info);
   spdlog::info("training: {} optimizer steps", trainer.total_steps());
   train::TrainResult result = trainer.run(resume_from);
   if (result.interrupted) {

@@ -110,6 +110,10 @@ expect "a dataset with nothing to train" 2 "untrained.jsonl:1:1: \[openai\] mess
   bash -c "'$FTCORE' run --model '$M' --data '$TMP/untrained.jsonl' --output '$TMP/bad' 2>&1 | tr '\n' ' '; exit \${PIPESTATUS[0]}"
 expect "bad validation split" 2 "--validation-split must be in \[0, 1\)" -- \
   "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --validation-split 1.5
+expect "an optimizer not there yet" 2 "--optimizer adafactor: not available yet in this version of ftcore" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --optimizer adafactor
+expect "an unknown optimizer" 2 "--optimizer 'sgd': unknown optimizer \(choose adamw_torch\)" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --optimizer sgd
 expect "bad schedule" 2 "lr-scheduler" -- "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --lr-scheduler wavy
 expect "nothing was written for bad input" 1 "" -- test -e "$TMP/bad"
 

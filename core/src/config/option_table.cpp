@@ -104,7 +104,7 @@ std::vector<OptionSpec> make_table() {
       {"adam-beta1", T::number, "0.9", "F", "AdamW beta1", {}, {}, {}, {}, kRun, "Training"},
       {"adam-beta2", T::number, "0.999", "F", "AdamW beta2", {}, {}, {}, {}, kRun, "Training"},
       {"adam-epsilon", T::number, "1e-8", "F", "AdamW epsilon", {}, {}, {}, {}, kRun, "Training"},
-      {"optimizer", T::text, "adamw_torch", "NAME", "adamw_torch, adamw_8bit, paged_adamw_8bit, adafactor",
+      {"optimizer", T::text, "adamw_torch", "NAME", "adamw_torch (= adamw; adamw_8bit, paged_adamw_8bit, adafactor: not yet)",
        {"optim"}, {}, {}, {}, kRun, "Training"},
       {"seed", T::integer, "42", "N", "Seed for data order, splits, initialisation and sampling", {}, {}, {}, {},
        kRun | kGenerating | kInitModel, "Training"},
