@@ -12,6 +12,7 @@
 #include "lora/lora_method.hpp"
 #include "model/model_dir.hpp"
 #include "parity_common.hpp"
+#include "parity_tensors.hpp"
 #include "weights/safetensors.hpp"
 
 namespace {
@@ -43,12 +44,6 @@ torch::Tensor logits(nn::CausalLM& network, const std::map<std::string, torch::T
   in.input_ids = batch.at("input_ids");
   in.attention_mask = batch.at("attention_mask");
   return network.logits(network.hidden_states(in));
-}
-
-/// Largest difference over the real (unpadded) positions.
-double max_diff(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& mask) {
-  auto keep = mask.to(torch::kBool).unsqueeze(-1).expand_as(a);
-  return (a - b).abs().masked_select(keep).max().item<double>();
 }
 
 class LoraParity : public ::testing::TestWithParam<std::string> {};
@@ -85,15 +80,15 @@ TEST_P(LoraParity, OneStepAndEveryArtefactMatchPeftAndTransformers) {
   methods::LoraMethod().load(*adapted, ours / "after", false);
   const auto expected = logits(*adapted, batch);
   const auto& mask = batch.at("attention_mask");
-  const double peft_diff = max_diff(reference.at("peft_loads_ftcore_adapter"), expected, mask);
-  const double merged_diff = max_diff(reference.at("transformers_loads_merged"), expected, mask);
+  const double peft_diff = ftcore::parity::max_diff_where(reference.at("peft_loads_ftcore_adapter"), expected, mask);
+  const double merged_diff = ftcore::parity::max_diff_where(reference.at("transformers_loads_merged"), expected, mask);
   std::cout << "[parity] " << GetParam() << ": peft loads ftcore's adapter: max |logit diff| " << peft_diff
             << "; transformers loads the merged model: " << merged_diff;
   EXPECT_LE(peft_diff, kTolerance);
   EXPECT_LE(merged_diff, kTolerance);
   if (reference.count("transformers_loads_full")) {
     const double full_diff =
-        max_diff(reference.at("transformers_loads_full"), logits(*network_of(ours / "full"), batch), mask);
+        ftcore::parity::max_diff_where(reference.at("transformers_loads_full"), logits(*network_of(ours / "full"), batch), mask);
     std::cout << "; and the full fine-tune: " << full_diff;
     EXPECT_LE(full_diff, kTolerance);
   }

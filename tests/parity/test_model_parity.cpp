@@ -15,6 +15,7 @@
 #include "handler_registry.hpp"
 #include "model/model_dir.hpp"
 #include "parity_common.hpp"
+#include "parity_tensors.hpp"
 #include "weights/safetensors.hpp"
 
 namespace {
@@ -52,11 +53,6 @@ torch::Tensor reference_tensor(const std::string& file, const std::string& name)
 }
 
 /// Largest |a - b| over the positions where mask [B, T] is 1.
-double max_diff_where(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& mask) {
-  auto keep = mask.to(torch::kBool).unsqueeze(-1).expand_as(a);
-  return (a - b).abs().masked_select(keep).max().item<double>();
-}
-
 std::vector<std::int64_t> ids_of(const ordered_json& list) { return list.get<std::vector<std::int64_t>>(); }
 
 class CheckpointParity : public ::testing::TestWithParam<std::string> {};
@@ -86,7 +82,7 @@ TEST_P(CheckpointParity, LogitsAndGreedyMatchTransformers) {
   batch.attention_mask = mask;
   auto logits = network->logits(network->hidden_states(batch));
   ASSERT_EQ(logits.sizes(), expected.sizes());
-  double diff = max_diff_where(logits, expected, mask);
+  double diff = ftcore::parity::max_diff_where(logits, expected, mask);
   std::cout << "[parity] " << GetParam() << " (" << entry["checkpoint"].get<std::string>() << " checkpoint, "
             << handler.name() << "): max |logit diff| " << diff << " over " << mask.sum().item<int64_t>()
             << " real positions of a padded batch\n";

@@ -109,9 +109,7 @@ class LoraRun final : public MethodRun {
   }
 
   void merge() override {
-    for (auto& s : sites_) {
-      if (!s.layer->dense_base()) throw std::runtime_error(s.site.name + ": cannot merge an adapter into a quantised base layer");
-    }
+    check_mergeable();
     for (auto& s : sites_) {
       if (!s.layer->merged()) s.layer->merge();
       s.site.owner->replace_linear(s.site.child, s.layer->dense_base());
@@ -120,9 +118,7 @@ class LoraRun final : public MethodRun {
   }
 
   void merge_adapter() override {
-    for (auto& s : sites_) {
-      if (!s.layer->dense_base()) throw std::runtime_error(s.site.name + ": cannot merge an adapter into a quantised base layer");
-    }
+    check_mergeable();
     for (auto& s : sites_) {
       if (!s.layer->merged()) s.layer->merge();
     }
@@ -135,6 +131,12 @@ class LoraRun final : public MethodRun {
   }
 
  private:
+  /// Every layer first, so that a failure leaves nothing merged.
+  void check_mergeable() const {
+    for (const auto& s : sites_)
+      if (!s.layer->dense_base()) throw std::runtime_error(s.site.name + ": cannot merge an adapter into a quantised base layer");
+  }
+
   json adapter_config(const SaveInfo& info) const {
     // The fields peft 0.13 writes for a LoRA adapter (sorted, as PEFT's save_pretrained does).
     const bool conv1d = !sites_.empty() && sites_.front().layer->dense_base() &&
