@@ -68,7 +68,9 @@ void resolve_auto_rank(config::Config& config, nn::CausalLM& network) {
   const std::int64_t rank = auto_rank(parameters);
   const auto origin = config.find("lora-r")->origin + " = auto (" + std::to_string(parameters) + " parameters)";
   config.set("lora-r", rank, config.find("lora-r")->layer, origin);
-  if (config.find("lora-alpha")->origin == "2 x lora-r") config.set("lora-alpha", 2.0 * rank, Layer::method, "2 x lora-r");
+  // lora-alpha follows the rank unless something else set it (apply_layers could not: the rank was "auto").
+  const config::Setting* alpha = config.find("lora-alpha");
+  if (!alpha || alpha->origin == "2 x lora-r") config.set("lora-alpha", 2.0 * rank, Layer::method, "2 x lora-r");
 }
 
 std::optional<std::int32_t> token_id(const model::Model& model, const char* key) {

@@ -22,6 +22,9 @@ expect "writes a PEFT adapter" 0 "adapter_config.json adapter_info.json adapter_
 expect "and the run's other outputs" 0 "checkpoints config.resolved.yaml logs lora training_history.png" -- \
   bash -c "ls '$TMP/fmt-alpaca.json' | tr '\n' ' '"
 expect "adapter_info records the data with its hash" 0 '"sha256": "[0-9a-f]{64}"' -- cat "$TMP/fmt-alpaca.json/lora/adapter_info.json"
+expect "--lora-r auto picks 8 under 1B parameters, alpha 2r" 0 "method: LoRA r=8 alpha=16 " -- \
+  bash -c "'$FTCORE' run --model '$M' --data '$D/alpaca.json' --output '$TMP/auto-rank' --max-steps 1 --lora-r auto \
+    --batch-size 2 --grad-accum 1 2>&1 | tr '\n' ' '"
 expect "packing" 0 "trained 2 steps" -- \
   "$FTCORE" run --model "$M" --data "$D/sharegpt.jsonl" --output "$TMP/packed" --max-steps 2 --packing "${QUICK[@]}"
 for schedule in constant linear cosine polynomial; do
