@@ -114,12 +114,7 @@ train::TrainerSettings trainer_settings(const config::Config& config, torch::Sca
   s.adam_beta1 = *config.number("adam-beta1");
   s.adam_beta2 = *config.number("adam-beta2");
   s.adam_epsilon = *config.number("adam-epsilon");
-  const std::string optimizer = *config.text("optimizer");
-  if (optimizer == "adamw_8bit" || optimizer == "paged_adamw_8bit" || optimizer == "adafactor")
-    throw UsageError("--optimizer " + optimizer + ": not available yet in this version of ftcore (it trains with "
-                     "adamw_torch); leave --optimizer out or pass adamw_torch");
-  if (optimizer != "adamw_torch" && optimizer != "adamw")
-    throw UsageError("--optimizer '" + optimizer + "': unknown optimizer (choose adamw_torch)");
+  s.optimizer = *config.text("optimizer");
   s.schedule = train::parse_schedule(*config.text("lr-scheduler"));
   s.warmup_steps = config.integer("warmup-steps");
   s.warmup_ratio = config.number("warmup-ratio");
@@ -266,7 +261,9 @@ int run_command(const Args& args) {
   SaveInfo save_info{fs::absolute(model_dir).lexically_normal(), model.config};
   const std::int32_t pad = token_id(model, "pad_token").value_or(eos.value_or(0));
   train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info);
-  spdlog::info("training: {} optimizer steps", trainer.total_steps());
+  spdlog::info("training: {} optimizer steps with {}{}", trainer.total_steps(), settings.optimizer,
+               settings.optimizer == "paged_adamw_8bit" && !torch::cuda::is_available()
+                   ? " (no GPU: nothing to page, the same as adamw_8bit)" : "");
   train::TrainResult result = trainer.run(resume_from);
   if (result.interrupted) {
     std::cout << "interrupted at step " << result.steps << " of " << result.total_steps << "; saved "

@@ -56,6 +56,34 @@ resume_check() {
 }
 resume_check lora --model "$M" --data "$D/alpaca.json" --lora-dropout 0.1 --learning-rate 2e-3 "${QUICK[@]}"
 resume_check dora --model "$M" --data "$D/alpaca.json" --method dora --lora-dropout 0.1 --learning-rate 2e-3 "${QUICK[@]}"
+resume_check qlora --model "$M" --data "$D/alpaca.json" --method qlora --learning-rate 2e-3 "${QUICK[@]}"
+expect "qlora: every decoder linear layer in NF4 with double quantisation" 0 \
+  "base 14 linear layers in nf4 with double quantisation, 4.1[0-9]* bits per weight" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/qlora-log" --max-steps 1 --method qlora --lora-r 4 \
+  --batch-size 2 --grad-accum 1
+expect "qlora writes a LoRA adapter" 0 '"peft_type": "LORA"' -- cat "$TMP/qlora-straight/lora/adapter_config.json"
+expect "--load-in-8bit: lora on an int8 base" 0 "base 14 linear layers in int8" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/int8" --max-steps 2 --load-in-8bit --lora-r 4 \
+  --batch-size 2 --grad-accum 1
+expect "--load-in-8bit with full fine-tuning is refused" 2 "--load-in-8bit keeps the base weights frozen in int8, but --method full" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --method full --load-in-8bit
+expect "qlora with trained biases is refused" 2 "use --lora-bias none with qlora" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --method qlora --lora-bias all
+expect "--layers-to-transform past the last layer" 2 "this model has no layer 5 \(its decoder layers are 0-1\)" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --layers-to-transform 5
+# Each optimizer: r=64 makes LoRA's A and B 4096 elements, so adamw_8bit keeps them in 8 bits.
+resume_check adamw_8bit --model "$M" --data "$D/alpaca.json" --optimizer adamw_8bit --learning-rate 2e-3 \
+  --lora-r 64 "${QUICK[@]:2}"
+resume_check adafactor --model "$M" --data "$D/alpaca.json" --optimizer adafactor --learning-rate 2e-3 "${QUICK[@]}"
+expect "8-bit moments in the checkpoint" 0 '^U8$' -- bash -c "python3 -c 'import json,struct,sys; f=open(sys.argv[1],\"rb\"); \
+  n=struct.unpack(\"<Q\",f.read(8))[0]; print(json.loads(f.read(n))[\"0.state1\"][\"dtype\"])' \
+  \$(ls -d '$TMP'/adamw_8bit-straight/checkpoints/checkpoint-* | tail -1)/optimizer.safetensors"
+expect "paged_adamw_8bit on the CPU says it is adamw_8bit" 0 "with paged_adamw_8bit \(no GPU: nothing to page" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/paged" --max-steps 1 --optimizer paged_adamw_8bit \
+  --lora-r 4 --batch-size 2 --grad-accum 1
+expect "resuming with another optimizer is refused" 1 'written by optimizer "adafactor", this run uses "adamw"' -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --lora-dropout 0.1 --learning-rate 2e-3 "${QUICK[@]}" \
+  --max-steps 20 --save-steps 3 --output "$TMP/adafactor-straight" --resume
 expect "dora writes a PEFT DoRA adapter" 0 '"use_dora": true' -- cat "$TMP/dora-straight/lora/adapter_config.json"
 expect "generate loads it with the dora method" 0 "adapter: .*dora-straight/lora \(DoRA r=4" -- \
   "$FTCORE" generate --model "$M" --adapter "$TMP/dora-straight/lora" --prompt "hi" --max-new-tokens 2
@@ -113,9 +141,7 @@ expect "a dataset with nothing to train" 2 "untrained.jsonl:1:1: \[openai\] mess
   bash -c "'$FTCORE' run --model '$M' --data '$TMP/untrained.jsonl' --output '$TMP/bad' 2>&1 | tr '\n' ' '; exit \${PIPESTATUS[0]}"
 expect "bad validation split" 2 "--validation-split must be in \[0, 1\)" -- \
   "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --validation-split 1.5
-expect "an optimizer not there yet" 2 "--optimizer adafactor: not available yet in this version of ftcore" -- \
-  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --optimizer adafactor
-expect "an unknown optimizer" 2 "--optimizer 'sgd': unknown optimizer \(choose adamw_torch\)" -- \
+expect "an unknown optimizer" 2 "--optimizer: expected one of adamw_torch, adamw_8bit, paged_adamw_8bit, adafactor, got 'sgd'" -- \
   "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --optimizer sgd
 expect "bad schedule" 2 "lr-scheduler" -- "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --lr-scheduler wavy
 expect "nothing was written for bad input" 1 "" -- test -e "$TMP/bad"

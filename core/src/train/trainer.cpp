@@ -167,7 +167,7 @@ struct Trainer::State {
     options.beta1 = settings.adam_beta1;
     options.beta2 = settings.adam_beta2;
     options.eps = settings.adam_epsilon;
-    optimizer = make_adamw(std::move(groups), options);
+    optimizer = train::make_optimizer(settings.optimizer, std::move(groups), options);
   }
 
   double current_epoch() {

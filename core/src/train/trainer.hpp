@@ -32,6 +32,7 @@ struct TrainerSettings {
   double weight_decay = 0.0;
   double max_grad_norm = 1.0;
   double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_epsilon = 1e-8;
+  std::string optimizer = "adamw_torch";  ///< a name of train::optimizer_names()
   ScheduleKind schedule = ScheduleKind::cosine;
   std::optional<std::int64_t> warmup_steps;
   std::optional<double> warmup_ratio;

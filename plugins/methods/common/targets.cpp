@@ -27,6 +27,20 @@ bool matches(const TargetChoice& choice, const std::regex* pattern, const std::s
   return false;
 }
 
+/// The layer index in a module name as PEFT finds it (re.match of ".*\.[^.]*\.(\d+)\." or
+/// ".*\.<pattern>\.(\d+)\."); -1 when there is none.
+std::int64_t layer_index(const std::string& name, const std::string& pattern) {
+  const std::regex re(pattern.empty() ? std::string(R"(^.*\.[^.]*\.(\d+)\.)") : "^.*\\." + pattern + R"(\.(\d+)\.)");
+  std::smatch m;
+  return std::regex_search(name, m, re) ? std::stoll(m[1].str()) : -1;
+}
+
+bool in_layers(const TargetChoice& choice, const std::string& name) {
+  if (choice.layers.empty()) return true;
+  const auto index = layer_index(name, choice.layers_pattern);
+  return std::find(choice.layers.begin(), choice.layers.end(), index) != choice.layers.end();
+}
+
 }  // namespace
 
 std::string leaf_name(const std::string& name) {
@@ -34,8 +48,23 @@ std::string leaf_name(const std::string& name) {
   return dot == std::string::npos ? name : name.substr(dot + 1);
 }
 
-TargetChoice parse_targets(const std::vector<std::string>& values, const FamilyFacts& facts) {
+TargetChoice parse_targets(const std::vector<std::string>& values, const FamilyFacts& facts,
+                           const std::vector<std::string>& layers, const std::string& layers_pattern) {
   TargetChoice choice;
+  for (const auto& text : layers) {
+    std::size_t used = 0;
+    long long index = -1;
+    try {
+      index = std::stoll(text, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != text.size() || index < 0)
+      throw std::invalid_argument("--layers-to-transform '" + text + "' is not a layer index (a non-negative integer)");
+    choice.layers.push_back(index);
+  }
+  choice.layers_pattern = layers_pattern;
+  if (!layers_pattern.empty() && layers_pattern.find_first_of("*+?()[]{}|\\^$.") != std::string::npos)
+    throw std::invalid_argument("--layers-pattern '" + layers_pattern + "' must be a plain module name such as layers or h");
   if (values.empty()) {
     choice.names = facts.default_target_modules;
   } else if (values.size() == 1 && values[0] == "all-linear") {
@@ -43,6 +72,9 @@ TargetChoice parse_targets(const std::vector<std::string>& values, const FamilyF
   } else if (values.size() == 1 && has_regex_characters(values[0])) {
     choice.kind = TargetChoice::Kind::regex;
     choice.regex = values[0];
+    if (!choice.layers.empty())
+      throw std::invalid_argument("--layers-to-transform does not combine with a regular expression in --target-modules "
+                                  "(PEFT refuses it): name the modules, or put the layer numbers in the regex");
     try {
       std::regex check(choice.regex);
     } catch (const std::regex_error& e) {
@@ -61,7 +93,16 @@ std::vector<nn::LinearSite> select_sites(nn::CausalLM& network, const TargetChoi
   std::set<std::string> available;
   for (auto& site : network.linear_sites()) {
     available.insert(leaf_name(site.name));
-    if (matches(choice, &pattern, site.name)) selected.push_back(site);
+    if (matches(choice, &pattern, site.name) && in_layers(choice, site.name)) selected.push_back(site);
+  }
+  if (!choice.layers.empty()) {
+    std::set<std::int64_t> present;
+    for (auto& site : network.linear_sites()) present.insert(layer_index(site.name, choice.layers_pattern));
+    for (auto index : choice.layers)
+      if (!present.count(index))
+        throw std::invalid_argument("--layers-to-transform " + std::to_string(index) + ": this model has no layer " +
+                                    std::to_string(index) + (choice.layers_pattern.empty() ? "" : " under '" + choice.layers_pattern + "'") +
+                                    " (its decoder layers are 0-" + std::to_string(network.spec().num_layers - 1) + ")");
   }
   if (!selected.empty()) return selected;
   std::string wanted = choice.kind == TargetChoice::Kind::regex ? "'" + choice.regex + "'" : "";
@@ -77,6 +118,14 @@ nlohmann::json targets_for_config(const TargetChoice& choice, const std::vector<
   std::set<std::string> names;
   for (const auto& site : sites) names.insert(leaf_name(site.name));
   return std::vector<std::string>(names.begin(), names.end());
+}
+
+nlohmann::json layers_for_config(const TargetChoice& choice) {
+  return choice.layers.empty() ? nlohmann::json(nullptr) : nlohmann::json(choice.layers);
+}
+
+nlohmann::json layers_pattern_for_config(const TargetChoice& choice) {
+  return choice.layers_pattern.empty() ? nlohmann::json(nullptr) : nlohmann::json(choice.layers_pattern);
 }
 
 }  // namespace ftcore::methods

@@ -54,6 +54,7 @@ std::vector<std::pair<std::string, std::string>> FreezeMethod::defaults() const 
 }
 
 std::unique_ptr<MethodRun> FreezeMethod::apply(nn::CausalLM& network, const Options& options, const FamilyFacts&) const {
+  refuse_quantised_base(options, "freeze");
   const auto& spec = network.spec();
   const std::int64_t layers = spec.num_layers;
   const std::int64_t n = options.integer("freeze-trainable-layers").value_or(2);

@@ -54,7 +54,14 @@ std::vector<std::pair<std::string, std::string>> FullMethod::defaults() const {
   return {{"learning-rate", "2e-5"}, {"grad-accum", "32"}, {"warmup-ratio", "0.03"}, {"weight-decay", "0.1"}};
 }
 
-std::unique_ptr<MethodRun> FullMethod::apply(nn::CausalLM& network, const Options&, const FamilyFacts&) const {
+void refuse_quantised_base(const Options& options, const std::string& method) {
+  if (options.flag("load-in-8bit"))
+    throw std::invalid_argument("--load-in-8bit keeps the base weights frozen in int8, but --method " + method +
+                                " trains them: use an adapter method (lora, dora, qlora) or leave --load-in-8bit out");
+}
+
+std::unique_ptr<MethodRun> FullMethod::apply(nn::CausalLM& network, const Options& options, const FamilyFacts&) const {
+  refuse_quantised_base(options, "full");
   set_trainable(network, true);
   return model_directory_run(network, everything(network));
 }

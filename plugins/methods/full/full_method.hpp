@@ -13,6 +13,8 @@ namespace ftcore::methods {
 /// A run whose artefact is the whole network as a model directory ("full/"): full fine-tuning, and
 /// freeze (only some of the weights trained, all of them written). `what` is the summary line.
 std::unique_ptr<MethodRun> model_directory_run(nn::CausalLM& network, std::string what);
+/// Methods that train base weights cannot keep them in int8: std::invalid_argument for --load-in-8bit.
+void refuse_quantised_base(const Options& options, const std::string& method);
 
 class FullMethod final : public TrainingMethod {
  public:

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "ftcore/nn/quant.hpp"
+
 namespace ftcore::methods {
 
 LoraLinear::LoraLinear(std::shared_ptr<nn::LinearLayer> base, const LoraSettings& settings)
@@ -20,13 +22,19 @@ void LoraLinear::reset(at::Generator& generator) {
   const double bound = 1.0 / std::sqrt(static_cast<double>(base_->in_features()));
   a_->weight.uniform_(-bound, bound, generator);
   b_->weight.zero_();
-  if (settings_.dora) m_->weight.copy_(row_norm(weight_out_in(), delta_weight()));
+  if (settings_.dora) m_->weight.copy_(row_norm(base_weight(torch::kFloat32), delta_weight()));
 }
 
 torch::Tensor LoraLinear::weight_out_in() const {
   auto dense = dense_base();
   if (!dense) throw std::runtime_error("DoRA and merging need a dense base layer, not a quantised one");
   return dense->fan_in_fan_out() ? dense->weight.t() : dense->weight;
+}
+
+torch::Tensor LoraLinear::base_weight(torch::ScalarType dtype) const {
+  if (auto quantised = std::dynamic_pointer_cast<nn::quant::QuantizedLinear>(base_))
+    return nn::quant::dequantize(quantised->weight(), dtype);
+  return weight_out_in().to(dtype);
 }
 
 torch::Tensor LoraLinear::row_norm(const torch::Tensor& weight, const torch::Tensor& delta) const {
@@ -48,7 +56,7 @@ torch::Tensor LoraLinear::forward(const torch::Tensor& x) {
   auto lora = torch::linear(torch::linear(h, a), b);
   if (!settings_.dora) return result + lora * scaling_;
   // DoRA, as PEFT computes it: the norm in the activation dtype, detached; s promotes to fp32.
-  auto weight = weight_out_in().to(dtype);
+  auto weight = base_weight(dtype);
   auto norm = torch::linalg_norm(weight + scaling_ * torch::matmul(b, a).detach(), c10::nullopt, {1}, false, c10::nullopt)
                   .detach();
   auto s = (m_->weight / norm).view({1, -1});

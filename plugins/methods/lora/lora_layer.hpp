@@ -66,6 +66,8 @@ class LoraLinear : public nn::LinearLayer {
   torch::Tensor merged_norm_;  ///< DoRA: ||W + delta||_row when merged, to unmerge exactly
   /// The dense base weight as [out, in] (a view: Conv1D stores [in, out]); throws for a quantised base.
   torch::Tensor weight_out_in() const;
+  /// The base weight as [out, in] in `dtype`: the dense weight, or a quantised base dequantised.
+  torch::Tensor base_weight(torch::ScalarType dtype) const;
   /// ||W + delta||_row in fp32, without gradient.
   torch::Tensor row_norm(const torch::Tensor& weight, const torch::Tensor& delta) const;
 };

@@ -2,12 +2,14 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
 #include "common/targets.hpp"
 #include "ftcore/nn/io.hpp"
+#include "ftcore/nn/quant.hpp"
 #include "lora/lora_layer.hpp"
 
 namespace ftcore::methods {
@@ -77,17 +79,21 @@ void check_modules_to_save(nn::CausalLM& network, const std::vector<std::string>
 
 class LoraRun final : public MethodRun {
  public:
-  LoraRun(nn::CausalLM& network, std::vector<AdaptedSite> sites, LoraSettings settings, Extras extras, json targets)
+  LoraRun(nn::CausalLM& network, std::vector<AdaptedSite> sites, LoraSettings settings, Extras extras,
+          Selection selection, std::string base_note = {})
       : network_(network), sites_(std::move(sites)), settings_(settings), extras_(std::move(extras)),
-        targets_(std::move(targets)) {}
+        selection_(std::move(selection)), base_note_(std::move(base_note)) {}
 
   std::string summary() const override {
     std::ostringstream out;
     out << (settings_.dora ? "DoRA r=" : "LoRA r=") << settings_.r << " alpha=" << settings_.alpha << " (scaling "
         << (sites_.empty() ? 0.0 : sites_.front().layer->scaling()) << (settings_.rslora ? ", rsLoRA" : "")
-        << ") dropout " << settings_.dropout << " on " << sites_.size() << " linear layers (" << targets_.dump() << ")";
+        << ") dropout " << settings_.dropout << " on " << sites_.size() << " linear layers (" << selection_.targets.dump();
+    if (!selection_.layers.is_null()) out << " in layers " << selection_.layers.dump();
+    out << ")";
     if (extras_.bias != "none") out << ", bias " << extras_.bias;
     if (!extras_.modules_to_save.empty()) out << ", modules_to_save " << json(extras_.modules_to_save).dump();
+    if (!base_note_.empty()) out << "; base " << base_note_;
     return out.str();
   }
 
@@ -149,8 +155,8 @@ class LoraRun final : public MethodRun {
                 {"inference_mode", true},
                 {"init_lora_weights", true},
                 {"layer_replication", nullptr},
-                {"layers_pattern", nullptr},
-                {"layers_to_transform", nullptr},
+                {"layers_pattern", selection_.layers_pattern},
+                {"layers_to_transform", selection_.layers},
                 {"loftq_config", json::object()},
                 {"lora_alpha", settings_.alpha},
                 {"lora_dropout", settings_.dropout},
@@ -161,7 +167,7 @@ class LoraRun final : public MethodRun {
                 {"r", settings_.r},
                 {"rank_pattern", json::object()},
                 {"revision", nullptr},
-                {"target_modules", targets_},
+                {"target_modules", selection_.targets},
                 {"task_type", "CAUSAL_LM"},
                 {"use_dora", settings_.dora},
                 {"use_rslora", settings_.rslora}};
@@ -171,8 +177,71 @@ class LoraRun final : public MethodRun {
   std::vector<AdaptedSite> sites_;
   LoraSettings settings_;
   Extras extras_;
-  json targets_;
+  Selection selection_;
+  std::string base_note_;
 };
+
+/// How the frozen base is stored: dense, or quantised (qlora, --load-in-8bit).
+struct BaseStorage {
+  std::optional<nn::quant::Format> format;
+  bool double_quant = true;
+  torch::ScalarType compute_dtype = torch::kFloat32;
+};
+
+torch::ScalarType dtype_named(const std::string& name) {
+  if (name == "bf16") return torch::kBFloat16;
+  if (name == "fp16") return torch::kFloat16;
+  return torch::kFloat32;
+}
+
+BaseStorage base_storage(const Options& options, LoraMethod::Variant variant, const nn::CausalLM& network) {
+  BaseStorage out;
+  const bool int8 = options.flag("load-in-8bit");
+  if (variant == LoraMethod::Variant::qlora && int8)
+    throw std::invalid_argument("--load-in-8bit and --method qlora (load_in_4bit) contradict each other: choose one");
+  if (variant == LoraMethod::Variant::qlora)
+    out.format = options.text("bnb-4bit-quant-type").value_or("nf4") == "fp4" ? nn::quant::Format::fp4 : nn::quant::Format::nf4;
+  else if (int8)
+    out.format = nn::quant::Format::int8;
+  out.double_quant = options.flag("bnb-4bit-use-double-quant", true);
+  const auto compute = options.text("bnb-4bit-compute-dtype");
+  out.compute_dtype = compute ? dtype_named(*compute) : network.dtype();
+  return out;
+}
+
+/// Replaces every linear layer of the decoder blocks (not the embeddings or the output head, which
+/// stay in the training precision) by its quantised form; returns what the log says of it. Every
+/// layer is checked before any is replaced.
+std::string quantise_base(nn::CausalLM& network, const BaseStorage& storage, const FamilyFacts& facts) {
+  const auto format = nn::quant::format_name(*storage.format);
+  if (!facts.quantizable)
+    throw std::invalid_argument("this model family's handler does not allow a quantised base (" + format +
+                                "): use --method lora without --load-in-8bit");
+  auto sites = network.linear_sites();
+  std::vector<std::shared_ptr<nn::Linear>> dense;
+  for (const auto& site : sites) {
+    auto layer = std::dynamic_pointer_cast<nn::Linear>(site.owner->linear(site.child));
+    if (!layer)
+      throw std::invalid_argument("layer " + site.name + " is not a plain linear layer and cannot be stored in " + format +
+                                  ": use --method lora without --load-in-8bit for this model");
+    dense.push_back(layer);
+  }
+  std::int64_t weights = 0, bytes = 0;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    auto quantised = nn::quant::QuantizedLinear::from(*dense[i], *storage.format, storage.double_quant, storage.compute_dtype);
+    quantised->train(sites[i].owner->is_training());
+    weights += quantised->in_features() * quantised->out_features();
+    bytes += quantised->weight().storage_bytes();
+    sites[i].owner->replace_linear(sites[i].child, quantised);
+  }
+  std::ostringstream note;
+  note.precision(4);
+  note << sites.size() << " linear layers in " << format
+       << (*storage.format != nn::quant::Format::int8 && storage.double_quant ? " with double quantisation" : "") << ", "
+       << 8.0 * static_cast<double>(bytes) / static_cast<double>(std::max<std::int64_t>(weights, 1))
+       << " bits per weight, products in " << c10::toString(storage.compute_dtype);
+  return note.str();
+}
 
 void freeze(nn::CausalLM& network) {
   for (auto& p : network.parameters()) p.set_requires_grad(false);
@@ -217,9 +286,17 @@ T config_value(const json& config, const char* key, T fallback, const fs::path& 
 
 }  // namespace
 
-std::string LoraMethod::name() const { return variant_ == Variant::dora ? "dora" : "lora"; }
+std::string LoraMethod::name() const {
+  switch (variant_) {
+    case Variant::dora: return "dora";
+    case Variant::qlora: return "qlora";
+    default: return "lora";
+  }
+}
 
 std::string LoraMethod::description() const {
+  if (variant_ == Variant::qlora)
+    return "QLoRA: LoRA adapters on a frozen base held in 4 bits (bitsandbytes' NF4/FP4, double-quantised constants)";
   if (variant_ == Variant::dora)
     return "DoRA adapters (PEFT's LoRA with use_dora): LoRA plus a learned magnitude per output row";
   return "LoRA adapters (PEFT-compatible): low-rank updates to chosen linear layers, base frozen";
@@ -227,9 +304,12 @@ std::string LoraMethod::description() const {
 
 std::vector<std::pair<std::string, std::string>> LoraMethod::defaults() const {
   // The research-based table; lora-alpha defaults to 2 x lora-r (resolved by the run).
-  return {{"learning-rate", variant_ == Variant::dora ? "1e-4" : "2e-4"}, {"lora-r", "64"},         {"lora-dropout", "0.05"},
-          {"target-modules", "all-linear"}, {"warmup-ratio", "0.03"}, {"weight-decay", "0.1"},
-          {"grad-accum", "16"},        {"lora-bias", "none"}};
+  std::vector<std::pair<std::string, std::string>> out{
+      {"learning-rate", variant_ == Variant::dora ? "1e-4" : "2e-4"}, {"lora-r", "64"},       {"lora-dropout", "0.05"},
+      {"target-modules", "all-linear"}, {"warmup-ratio", "0.03"}, {"weight-decay", "0.1"},
+      {"grad-accum", "16"},        {"lora-bias", "none"}};
+  if (variant_ == Variant::qlora) out.emplace_back("gradient-checkpointing", "true");  // the QLoRA recipe
+  return out;
 }
 
 std::unique_ptr<MethodRun> LoraMethod::apply(nn::CausalLM& network, const Options& options, const FamilyFacts& facts) const {
@@ -246,11 +326,18 @@ std::unique_ptr<MethodRun> LoraMethod::apply(nn::CausalLM& network, const Option
   extras.bias = options.text("lora-bias").value_or("none");
   extras.modules_to_save = options.list("modules-to-save");
 
-  TargetChoice choice = parse_targets(options.list("target-modules"), facts);
+  TargetChoice choice = parse_targets(options.list("target-modules"), facts, options.list("layers-to-transform"),
+                                     options.text("layers-pattern").value_or(""));
   std::vector<nn::LinearSite> sites = select_sites(network, choice);
   check_modules_to_save(network, extras.modules_to_save);
+  const BaseStorage storage = base_storage(options, variant_, network);
+  if (storage.format && extras.bias != "none")
+    throw std::invalid_argument("--lora-bias " + extras.bias + " trains biases of the base, which a quantised base keeps "
+                                "frozen: use --lora-bias none with " + std::string(variant_ == Variant::qlora ? "qlora" : "--load-in-8bit"));
 
   freeze(network);
+  std::string base_note;
+  if (storage.format) base_note = quantise_base(network, storage, facts);
   auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(options.integer("seed").value_or(42)));
   std::vector<AdaptedSite> adapted;
   for (const auto& site : sites) {
@@ -259,10 +346,12 @@ std::unique_ptr<MethodRun> LoraMethod::apply(nn::CausalLM& network, const Option
     adapted.push_back({site, layer});
   }
   set_trainable(network, adapted, extras);
-  return std::make_unique<LoraRun>(network, std::move(adapted), settings, std::move(extras), targets_for_config(choice, sites));
+  Selection selection{targets_for_config(choice, sites), layers_for_config(choice), layers_pattern_for_config(choice)};
+  return std::make_unique<LoraRun>(network, std::move(adapted), settings, std::move(extras), std::move(selection), base_note);
 }
 
 bool LoraMethod::recognises(const fs::path& dir) const {
+  if (variant_ == Variant::qlora) return false;  // its adapters are LoRA adapters: the lora method loads them
   if (!fs::exists(dir / "adapter_config.json")) return false;
   try {
     json config = read_json(dir / "adapter_config.json");
@@ -352,8 +441,9 @@ std::unique_ptr<MethodRun> LoraMethod::load(nn::CausalLM& network, const fs::pat
   if (trainable) set_trainable(network, adapted, extras);
   std::set<std::string> names;
   for (const auto& a : adapted) names.insert(leaf_name(a.site.name));
-  return std::make_unique<LoraRun>(network, std::move(adapted), settings, std::move(extras),
-                                   json(std::vector<std::string>(names.begin(), names.end())));
+  Selection selection{json(std::vector<std::string>(names.begin(), names.end())),
+                      config.value("layers_to_transform", json(nullptr)), config.value("layers_pattern", json(nullptr))};
+  return std::make_unique<LoraRun>(network, std::move(adapted), settings, std::move(extras), std::move(selection));
 }
 
 }  // namespace ftcore::methods

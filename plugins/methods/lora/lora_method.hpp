@@ -1,7 +1,9 @@
 #pragma once
-// The lora and dora methods: PEFT's LoRA (and LoRA with use_dora), saved as a PEFT adapter
+// The lora, dora and qlora methods: PEFT's LoRA (and LoRA with use_dora), saved as a PEFT adapter
 // (adapter_config.json + adapter_model.safetensors with PEFT's key names) that
-// peft.PeftModel.from_pretrained loads.
+// peft.PeftModel.from_pretrained loads. qlora first stores every linear layer of the decoder in
+// 4 bits (bitsandbytes' NF4/FP4, ftcore/nn/quant.hpp), as transformers' load_in_4bit does, and
+// --load-in-8bit does the same in int8 for lora and dora; the adapter file is the same.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -14,7 +16,7 @@ namespace ftcore::methods {
 
 class LoraMethod final : public TrainingMethod {
  public:
-  enum class Variant { lora, dora };
+  enum class Variant { lora, dora, qlora };
   explicit LoraMethod(Variant variant = Variant::lora) : variant_(variant) {}
 
   std::string name() const override;

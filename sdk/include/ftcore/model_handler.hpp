@@ -28,6 +28,7 @@ struct FamilyFacts {
   std::string training_precision = "bf16";           ///< "bf16" | "fp16" | "fp32"
   std::int64_t max_length = 2048;                    ///< from config.json where it says
   bool gradient_checkpointing = true;                ///< whether it applies to this family
+  bool quantizable = true;                           ///< whether its linear layers may be held in 4/8 bits (qlora)
   bool fused_attention = true;                       ///< whether a fused attention kernel applies
   std::string fallback_chat_template;                ///< Jinja, used when the checkpoint has none
   SpecialTokens special_tokens;                      ///< those the fallback template uses

@@ -8,6 +8,10 @@ adamw.safetensors    torch.optim.AdamW(foreach=False): initial params, the grads
                      missing name: that param has no grad that step), params after every step and
                      the final exp_avg / exp_avg_sq. The lr of each step and the groups are in
                      adamw.json.
+adafactor.*          transformers.optimization.Adafactor as the HF Trainer builds it for
+                     optim="adafactor" (scale_parameter=False, relative_step=False): the same layout
+                     as adamw.*, with 1-, 2- and 3-dimensional params (factored from 2 dimensions) and
+                     the final exp_avg_sq_row / exp_avg_sq_col / exp_avg_sq.
 schedules.json       transformers.get_scheduler's lr for steps 0..total+2 (LambdaLR, read from the
                      optimizer before each optimizer step), and TrainingArguments.get_warmup_steps.
 clip.safetensors     torch.nn.utils.clip_grad_norm_: grads before and after, and the total norm, for
@@ -64,6 +68,38 @@ def adamw():
     save_file(out, os.path.join(HERE, "adamw.safetensors"))
     dump_json("adamw.json", {"shapes": shapes, "groups": groups, "lrs": lrs, "betas": [0.9, 0.999], "eps": 1e-8,
                              "param_steps": [int(opt.state[p]["step"].item()) for p in params]})
+
+
+def adafactor():
+    from transformers.optimization import Adafactor
+    gen = torch.Generator().manual_seed(4321)
+    shapes = [[6, 5], [7], [3, 4, 5], [4, 9]]
+    groups = [{"params": [0, 1], "weight_decay": 0.0}, {"params": [2, 3], "weight_decay": 0.1}]
+    lrs = [1e-2, 2e-2, 3e-2, 2.5e-2, 1e-2, 5e-3]
+    missing = {2: [1], 4: [3]}
+    params = [torch.randn(s, generator=gen).requires_grad_() for s in shapes]
+    out = {f"init.{i}": p.detach().clone() for i, p in enumerate(params)}
+    opt = Adafactor([{"params": [params[i] for i in g["params"]], "weight_decay": g["weight_decay"]} for g in groups],
+                    lr=lrs[0], scale_parameter=False, relative_step=False)
+    for step, lr in enumerate(lrs):
+        for i, p in enumerate(params):
+            if i in missing.get(step, []):
+                p.grad = None
+            else:
+                p.grad = torch.randn(shapes[i], generator=gen) * (0.1 * (i + 1))
+                out[f"grad.{step}.{i}"] = p.grad.clone()
+        for g in opt.param_groups:
+            g["lr"] = lr
+        opt.step()
+        for i, p in enumerate(params):
+            out[f"param.{step}.{i}"] = p.detach().clone()
+    for i, p in enumerate(params):
+        for name in ("exp_avg_sq_row", "exp_avg_sq_col", "exp_avg_sq"):
+            if name in opt.state[p]:
+                out[f"{name}.{i}"] = opt.state[p][name].clone()
+    save_file(out, os.path.join(HERE, "adafactor.safetensors"))
+    dump_json("adafactor.json", {"shapes": shapes, "groups": groups, "lrs": lrs,
+                                 "param_steps": [int(opt.state[p]["step"]) for p in params]})
 
 
 def schedules():
@@ -125,5 +161,6 @@ def clip():
 
 if __name__ == "__main__":
     adamw()
+    adafactor()
     schedules()
     clip()
