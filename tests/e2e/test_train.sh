@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end training checks of the ftcore binary on a tiny model: every dataset format, packing,
-# every schedule, resume after kill -9 (lora, dora), SIGINT, overwrite refusal, merge, full and freeze fine-tuning, and the
-# bad inputs with their messages.
+# every schedule, resume after kill -9 with the same losses for every method (lora, dora, adalora, qlora,
+# freeze, full) and optimizer (adamw_torch, adamw_8bit, adafactor), SIGINT, overwrite refusal, merge,
+# and the bad inputs with their messages.
 # Usage: test_train.sh BUILD_DIR SOURCE_DIR
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
 
@@ -56,6 +57,20 @@ resume_check() {
 }
 resume_check lora --model "$M" --data "$D/alpaca.json" --lora-dropout 0.1 --learning-rate 2e-3 "${QUICK[@]}"
 resume_check dora --model "$M" --data "$D/alpaca.json" --method dora --lora-dropout 0.1 --learning-rate 2e-3 "${QUICK[@]}"
+resume_check adalora --model "$M" --data "$D/alpaca.json" --method adalora --learning-rate 1e-2 --adalora-tinit 2 \
+  --adalora-tfinal 3 --adalora-target-r 2 "${QUICK[@]}"
+expect "adalora writes PEFT's AdaLoRA adapter with its rank pattern" 0 '"peft_type": "ADALORA".*"rank_pattern": \{"model.layers.0' -- \
+  bash -c "tr -d '\n ' < '$TMP/adalora-straight/lora/adapter_config.json' | sed 's/,\"/, \"/g; s/:/: /g'"
+expect "generate loads it with the adalora method" 0 "adapter: .*adalora-straight/lora \(AdaLoRA init_r=4" -- \
+  "$FTCORE" generate --model "$M" --adapter "$TMP/adalora-straight/lora" --prompt "hi" --max-new-tokens 2
+expect "adalora with use_dora is refused" 2 "PEFT's AdaLoRA has no DoRA" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --method adalora --use-dora
+expect "adalora whose tinit + tfinal fill the run is refused" 2 "leave no steps to allocate ranks in a run of 3 steps" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad-ada" --method adalora --max-steps 3 \
+  --adalora-tinit 2 --adalora-tfinal 1
+resume_check full --model "$M" --data "$D/alpaca.json" --method full --learning-rate 1e-3 "${QUICK[@]:2}"
+resume_check freeze --model "$M" --data "$D/alpaca.json" --method freeze --freeze-trainable-layers 1 --learning-rate 1e-3 \
+  "${QUICK[@]:2}"
 resume_check qlora --model "$M" --data "$D/alpaca.json" --method qlora --learning-rate 2e-3 "${QUICK[@]}"
 expect "qlora: every decoder linear layer in NF4 with double quantisation" 0 \
   "base 14 linear layers in nf4 with double quantisation, 4.1[0-9]* bits per weight" -- \

@@ -9,6 +9,8 @@
 #   5. reference_masks.py -> refs/masks.json (return_assistant_tokens_mask); lora_step (ftcore: one
 #      LoRA and one DoRA step, merged and full outputs) then reference_lora.py (the same with peft)
 #      -> refs/lora.json
+#   5b. adalora_steps (ftcore: ten AdaLoRA steps with its allocator) then reference_adalora.py (the same
+#      with peft's update_and_allocate, and peft loading ftcore's adapter) -> refs/adalora.json
 #   6. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py)
 #   7. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
 # Extra arguments after SOURCE_DIR go to test_parity (e.g. --gtest_filter=*qwen3*).
@@ -47,6 +49,8 @@ for model in llama gpt2; do
   "$BUILD_DIR/bin/lora_step" "$PARITY/models/$model" "$PARITY/lora/$model-dora" dora
 done
 "$PY" "$HERE/reference_lora.py" "$PARITY" llama gpt2 llama-dora gpt2-dora
+"$BUILD_DIR/bin/adalora_steps" "$PARITY/models/llama" "$PARITY/adalora/llama"
+"$PY" "$HERE/reference_adalora.py" "$PARITY" llama
 
 EVENTS="$PARITY/tensorboard"
 rm -rf "$EVENTS" && mkdir -p "$EVENTS"

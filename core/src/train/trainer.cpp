@@ -233,6 +233,7 @@ struct Trainer::State {
       weights::save_file(staging / "rng.safetensors", {{"cpu", cpu_rng_state()}});
       std::ofstream(staging / "trainer_state.json") << trainer_state().dump(1) << "\n";
       if (method.artefact_in_checkpoints()) method.save(staging / method.artefact(), save_info);
+      method.save_training_state(staging);
     });
     publish_alias(dir, layout.last());
     if (best_step == step) publish_alias(dir, layout.best());
@@ -262,6 +263,7 @@ struct Trainer::State {
     std::map<std::string, torch::Tensor> optimizer_state;
     for (const auto& info : optimizer_file->tensors()) optimizer_state.emplace(info.name, optimizer_file->tensor(info.name).clone());
     optimizer->load_state(optimizer_state, state["optimizer"]);
+    method.load_training_state(dir);
     scaler->load_state(state["loss_scaler"]);
     set_cpu_rng_state(weights::SafetensorsFile::open(dir / "rng.safetensors")->tensor("cpu").clone());
     step = state["step"];
@@ -310,6 +312,11 @@ Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Exa
   const std::int64_t total = s.total_steps();
   s.schedule = Schedule{settings.schedule, warmup_steps(settings.warmup_steps, settings.warmup_ratio, total), total,
                         settings.learning_rate};
+  try {
+    method.begin_training(total);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -368,6 +375,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     const std::int64_t tokens_at_start = s.tokens;
     auto [loss, targets] = s.accumulate(group);
     s.batch_index = end;
+    const double regularizer = s.method.add_regularizer_gradients(s.scaler->scale());
 
     auto params = s.parameters();
     double grad_norm = std::nan("");
@@ -375,13 +383,13 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     if (s.scaler->unscale_and_check(params)) {
       grad_norm = clip_grad_norm(params, settings.max_grad_norm);
       s.optimizer->step(lr);
+      s.method.after_step(s.step + 1);  // with this step's gradients
     } else {
       spdlog::warn("step {}: gradients overflowed in fp16; step skipped, loss scale now {}", s.step + 1, s.scaler->scale());
     }
     s.optimizer->zero_grad();
     s.scaler->update_after_step();
     ++s.step;
-    s.method.after_step(s.step);
 
     s.window_loss += loss;
     s.window_targets += targets;
@@ -397,6 +405,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
                  {"train/learning_rate", lr},
                  {"train/tokens_per_second", seconds > 0 ? static_cast<double>(window_tokens) / seconds : 0.0}};
       if (std::isfinite(grad_norm)) entry["train/grad_norm"] = grad_norm;
+      if (regularizer != 0) entry["train/regularizer"] = regularizer;
       s.record(entry);
       spdlog::info("step {}/{} | epoch {:.2f} | loss {:.4f} | lr {:.3e} | grad norm {:.3f} | {:.0f} tokens/s", s.step, total,
                    s.current_epoch(), mean, lr, grad_norm, entry["train/tokens_per_second"].get<double>());

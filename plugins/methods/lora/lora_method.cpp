@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/adapters.hpp"
 #include "common/targets.hpp"
 #include "ftcore/nn/io.hpp"
 #include "ftcore/nn/quant.hpp"
@@ -243,10 +244,6 @@ std::string quantise_base(nn::CausalLM& network, const BaseStorage& storage, con
   return note.str();
 }
 
-void freeze(nn::CausalLM& network) {
-  for (auto& p : network.parameters()) p.set_requires_grad(false);
-}
-
 void set_trainable(nn::CausalLM& network, const std::vector<AdaptedSite>& sites, const Extras& extras) {
   for (const auto& s : sites) {
     s.layer->lora_A().set_requires_grad(true);
@@ -261,16 +258,6 @@ std::shared_ptr<LoraLinear> wrap(const nn::LinearSite& site, const LoraSettings&
   layer->train(site.owner->is_training());  // a new module starts in training mode; follow the network
   site.owner->replace_linear(site.child, layer);
   return layer;
-}
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::invalid_argument(file.string() + ": cannot read the file");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw std::invalid_argument(file.string() + ": invalid JSON: " + e.what());
-  }
 }
 
 template <typename T>

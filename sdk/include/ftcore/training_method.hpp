@@ -48,8 +48,21 @@ class MethodRun {
   /// (faster inference), and take it out again (to train on). No-ops for methods without adapters.
   virtual void merge_adapter() {}
   virtual void unmerge_adapter() {}
-  /// Called after every optimizer step (AdaLoRA's rank allocator), with the step just done (1-based).
+  /// Called before the first step (and again on resume) with the run's total optimizer steps
+  /// (AdaLoRA's budget schedule); throws std::invalid_argument when the method cannot train so.
+  virtual void begin_training(std::int64_t total_steps) { (void)total_steps; }
+  /// Adds the method's regulariser (AdaLoRA's orthogonality penalty) to the gradients of the step
+  /// about to be taken, once per optimizer step after the micro-batches' backward passes, its
+  /// gradient multiplied by `grad_scale` (the fp16 loss scale, else 1); returns its value (0: none).
+  virtual double add_regularizer_gradients(double grad_scale) { (void)grad_scale; return 0; }
+  /// Called after every optimizer step that was taken (AdaLoRA's rank allocator), with the step just
+  /// done (1-based) and that step's gradients still on the parameters.
   virtual void after_step(std::int64_t step) { (void)step; }
+  /// State besides the trainable weights that a checkpoint keeps so that a resumed run continues
+  /// exactly (AdaLoRA's importance averages and rank pattern): written into and read from the
+  /// checkpoint folder. load_training_state throws std::invalid_argument for state that does not fit.
+  virtual void save_training_state(const std::filesystem::path& dir) const { (void)dir; }
+  virtual void load_training_state(const std::filesystem::path& dir) { (void)dir; }
 };
 
 class TrainingMethod {
