@@ -11,6 +11,8 @@
 #      -> refs/lora.json
 #   5b. adalora_steps (ftcore: ten AdaLoRA steps with its allocator) then reference_adalora.py (the same
 #      with peft's update_and_allocate, and peft loading ftcore's adapter) -> refs/adalora.json
+#   5c. reference_quant.py: bitsandbytes' code books, maps and 8-bit codes, and its 4-bit block maths
+#      on random weights -> refs/quant.safetensors
 #   6. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py)
 #   7. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
 # Extra arguments after SOURCE_DIR go to test_parity (e.g. --gtest_filter=*qwen3*).
@@ -51,6 +53,7 @@ done
 "$PY" "$HERE/reference_lora.py" "$PARITY" llama gpt2 llama-dora gpt2-dora
 "$BUILD_DIR/bin/adalora_steps" "$PARITY/models/llama" "$PARITY/adalora/llama"
 "$PY" "$HERE/reference_adalora.py" "$PARITY" llama
+"$PY" "$HERE/reference_quant.py" "$PARITY/refs/quant.safetensors" 2> >(grep -v "compiled without GPU support" >&2)
 
 EVENTS="$PARITY/tensorboard"
 rm -rf "$EVENTS" && mkdir -p "$EVENTS"
