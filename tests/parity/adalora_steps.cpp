@@ -18,6 +18,7 @@
 #include "adalora/adalora_method.hpp"
 #include "handler_registry.hpp"
 #include "method_support.hpp"
+#include "parity_models.hpp"
 #include "model/model_dir.hpp"
 #include "train/trainer.hpp"
 #include "weights/safetensors.hpp"
@@ -38,16 +39,15 @@ int main(int argc, char** argv) {
   fs::create_directories(out);
   const SaveInfo info{fs::absolute(model_dir), json::object()};
 
-  const json config = model::read_config(model_dir);
-  const auto& handler = model::choose_handler(ftcore::testing::builtin_handlers(), config, std::nullopt);
-  auto network = handler.build(config);
-  model::load_weights(*network, model_dir, torch::kFloat32);
+  auto loaded = parity::load_fp32(model_dir);
+  const json& config = loaded.config;
+  auto network = loaded.network;
   auto run = methods::AdaLoraMethod().apply(
       *network,
       ftcore::testing::MapOptions({{"lora-r", "6"}, {"adalora-target-r", "2"}, {"lora-alpha", "16"}, {"adalora-tinit", "2"},
                                    {"adalora-tfinal", "2"}, {"adalora-total-step", std::to_string(kSteps)},
                                    {"target-modules", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"}}),
-      handler.facts(config));
+      loaded.facts);
   {
     torch::NoGradGuard no_grad;
     auto generator = at::make_generator<at::CPUGeneratorImpl>(13);

@@ -18,6 +18,7 @@
 #include "handler_registry.hpp"
 #include "lora/lora_method.hpp"
 #include "method_support.hpp"
+#include "parity_models.hpp"
 #include "model/model_dir.hpp"
 #include "train/trainer.hpp"
 #include "weights/safetensors.hpp"
@@ -30,22 +31,6 @@ namespace {
 
 // The step both sides take: AdamW, constant learning rate, decay on every adapter weight, clipping at 1.
 constexpr double kLearningRate = 1e-3, kWeightDecay = 0.1, kMaxGradNorm = 1.0;
-
-struct Loaded {
-  json config;
-  std::shared_ptr<nn::CausalLM> network;
-  FamilyFacts facts;
-};
-
-Loaded load(const fs::path& dir) {
-  Loaded l;
-  l.config = model::read_config(dir);
-  const auto& handler = model::choose_handler(ftcore::testing::builtin_handlers(), l.config, std::nullopt);
-  l.facts = handler.facts(l.config);
-  l.network = handler.build(l.config);
-  model::load_weights(*l.network, dir, torch::kFloat32);
-  return l;
-}
 
 std::vector<train::Example> examples(std::int64_t vocab) {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(5);
@@ -96,7 +81,7 @@ int main(int argc, char** argv) {
   const SaveInfo info{fs::absolute(model_dir), json::object()};
 
   // LoRA: initial adapter, one step, adapter after, merged model.
-  Loaded lora = load(model_dir);
+  auto lora = parity::load_fp32(model_dir);
   auto examples_ = examples(lora.config.value("vocab_size", std::int64_t{96}));
   auto run = methods::LoraMethod(dora ? methods::LoraMethod::Variant::dora : methods::LoraMethod::Variant::lora).apply(
       *lora.network, ftcore::testing::MapOptions({{"lora-r", "4"}, {"lora-alpha", "8"}, {"target-modules", "all-linear"}}),
@@ -125,7 +110,7 @@ int main(int argc, char** argv) {
   }
 
   // Full fine-tuning: one step, written as a model directory.
-  Loaded full = load(model_dir);
+  auto full = parity::load_fp32(model_dir);
   auto full_run = methods::FullMethod().apply(*full.network, ftcore::testing::MapOptions(), full.facts);
   train::Trainer(*full.network, *full_run, examples_, {}, 0, one_step(), train::OutputLayout{out / "full-run"}, info)
       .run(std::nullopt);

@@ -12,6 +12,7 @@
 #include "lora/lora_method.hpp"
 #include "model/model_dir.hpp"
 #include "parity_common.hpp"
+#include "parity_models.hpp"
 #include "parity_tensors.hpp"
 #include "weights/safetensors.hpp"
 
@@ -31,9 +32,7 @@ std::map<std::string, torch::Tensor> read_all(const fs::path& file) {
 }
 
 std::shared_ptr<nn::CausalLM> network_of(const fs::path& dir) {
-  auto config = model::read_config(dir);
-  auto network = model::choose_handler(ftcore::testing::builtin_handlers(), config, std::nullopt).build(config);
-  model::load_weights(*network, dir, torch::kFloat32);
+  auto network = ftcore::parity::load_fp32(dir).network;
   network->eval();
   return network;
 }

@@ -15,6 +15,7 @@
 #include "handler_registry.hpp"
 #include "model/model_dir.hpp"
 #include "parity_common.hpp"
+#include "parity_models.hpp"
 #include "parity_tensors.hpp"
 #include "weights/safetensors.hpp"
 
@@ -65,12 +66,9 @@ TEST_P(CheckpointParity, LogitsAndGreedyMatchTransformers) {
     FAIL() << e.what();
   }
   fs::path dir = entry["model_dir"].get<std::string>();
-  const auto& registry = ftcore::testing::builtin_handlers();
-  auto config = ftcore::model::read_config(dir);
-  const auto& handler = ftcore::model::choose_handler(registry, config, std::nullopt);
-  ASSERT_EQ(handler.name(), entry["family"].get<std::string>()) << "auto-selection picked the wrong handler";
-  auto network = handler.build(config);
-  ftcore::model::load_weights(*network, dir, torch::kFloat32);
+  auto loaded = ftcore::parity::load_fp32(dir);
+  ASSERT_EQ(loaded.handler->name(), entry["family"].get<std::string>()) << "auto-selection picked the wrong handler";
+  auto network = loaded.network;
   network->eval();
   torch::NoGradGuard no_grad;
 
@@ -84,7 +82,7 @@ TEST_P(CheckpointParity, LogitsAndGreedyMatchTransformers) {
   ASSERT_EQ(logits.sizes(), expected.sizes());
   double diff = ftcore::parity::max_diff_where(logits, expected, mask);
   std::cout << "[parity] " << GetParam() << " (" << entry["checkpoint"].get<std::string>() << " checkpoint, "
-            << handler.name() << "): max |logit diff| " << diff << " over " << mask.sum().item<int64_t>()
+            << loaded.handler->name() << "): max |logit diff| " << diff << " over " << mask.sum().item<int64_t>()
             << " real positions of a padded batch\n";
   EXPECT_LE(diff, kTolerance);
 
