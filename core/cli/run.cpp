@@ -261,9 +261,11 @@ int run_command(const Args& args) {
   SaveInfo save_info{fs::absolute(model_dir).lexically_normal(), model.config};
   const std::int32_t pad = token_id(model, "pad_token").value_or(eos.value_or(0));
   train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info);
-  spdlog::info("training: {} optimizer steps with {}{}", trainer.total_steps(), settings.optimizer,
-               settings.optimizer == "paged_adamw_8bit" && !torch::cuda::is_available()
-                   ? " (no GPU: nothing to page, the same as adamw_8bit)" : "");
+  std::string paging;
+  if (settings.optimizer == "paged_adamw_8bit")
+    paging = torch::cuda::is_available() ? " (ftcore does not page optimizer states yet: the same as adamw_8bit)"
+                                         : " (no GPU: nothing to page, the same as adamw_8bit)";
+  spdlog::info("training: {} optimizer steps with {}{}", trainer.total_steps(), settings.optimizer, paging);
   train::TrainResult result = trainer.run(resume_from);
   if (result.interrupted) {
     std::cout << "interrupted at step " << result.steps << " of " << result.total_steps << "; saved "

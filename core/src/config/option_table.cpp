@@ -135,7 +135,7 @@ std::vector<OptionSpec> make_table() {
       {"adam-beta2", T::number, "0.999", "F", "AdamW beta2", {}, {}, {}, {}, kRun, "Training"},
       {"adam-epsilon", T::number, "1e-8", "F", "AdamW epsilon", {}, {}, {}, {}, kRun, "Training"},
       {"optimizer", T::text, "adamw_torch", "NAME",
-       "adamw_torch, adamw_8bit (8-bit moments), paged_adamw_8bit (on the CPU: adamw_8bit) or adafactor",
+       "adamw_torch, adamw_8bit (8-bit moments), paged_adamw_8bit (no paging yet: adamw_8bit) or adafactor",
        {"optim"}, {}, {"adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafactor"},
        {{"adamw", "adamw_torch"}, {"adamw_bnb_8bit", "adamw_8bit"}}, kRun, "Training"},
       {"seed", T::integer, "42", "N", "Seed for data order, splits, initialisation and sampling", {}, {}, {}, {},

@@ -4,8 +4,8 @@
 //   adamw_8bit        bitsandbytes' AdamW8bit: both moments stored as blockwise dynamic 8-bit codes
 //                     (blocks of 256, one fp32 absmax each); tensors under 4096 elements keep fp32
 //                     moments, as bitsandbytes' min_8bit_size does
-//   paged_adamw_8bit  the same states; bitsandbytes pages them between GPU and CPU memory. On the CPU
-//                     there is nothing to page: it is adamw_8bit
+//   paged_adamw_8bit  the same states; bitsandbytes pages them between GPU and CPU memory. ftcore
+//                     does not page (on the CPU there is nothing to page): it is adamw_8bit
 //   adafactor         transformers' Adafactor as the HF Trainer builds it for optim="adafactor"
 //                     (scale_parameter=False, relative_step=False, no first moment): factored second
 //                     moments (row and column means) for tensors of two or more dimensions
