@@ -140,6 +140,25 @@ TEST(AdaLora, AllocatorFollowsTheCubicBudgetAndSavesAsPeft) {
   EXPECT_LE((sample_logits(*fresh) - logits).abs().max().item<double>(), 1e-5);
 }
 
+TEST(AdaLora, MergeFoldsTheUpdateIntoTheBaseWeights) {
+  for (const std::string name : {"llama", "gpt2"}) {  // gpt2: Conv1D weights stored [in, out]
+    auto network = tiny_network(name);
+    auto run = kAdaLora.apply(*network, MapOptions({{"lora-r", "4"}, {"adalora-target-r", "2"}, {"target-modules", "all-linear"}}),
+                              facts(name));
+    fake_gradients(*network, 3);
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& item : network->named_parameters())
+        if (item.key().find("lora_") != std::string::npos) item.value().copy_(item.value().grad() * 0.5);
+    }
+    const auto adapted = sample_logits(*network);
+    run->merge();
+    for (auto& site : network->linear_sites())
+      EXPECT_TRUE(std::dynamic_pointer_cast<nn::Linear>(site.owner->linear(site.child))) << name << " " << site.name;
+    EXPECT_LE((sample_logits(*network) - adapted).abs().max().item<double>(), 1e-4) << name;
+  }
+}
+
 TEST(AdaLora, OrthogonalityPenaltyIsPeftsMeanOfFrobeniusNorms) {
   auto network = tiny_network("llama");
   auto run = kAdaLora.apply(*network, small(), facts("llama"));

@@ -193,6 +193,7 @@ TEST(LinearSites, AMethodCanWrapALayerWithoutTheHandlerKnowing) {
   auto before = logits_of(*network, {ids({1, 2, 3})});
   auto site = network->linear_sites()[2];  // v_proj of layer 0
   site.owner->replace_linear(site.child, std::make_shared<Doubled>(site.owner->linear(site.child)));
+  EXPECT_FALSE(site.owner->linear(site.child)->is_training()) << "the new layer follows the (eval-mode) network";
   auto after = logits_of(*network, {ids({1, 2, 3})});
   EXPECT_GT((after - before).abs().max().item<double>(), 1e-4);
   bool renamed = false;

@@ -46,6 +46,7 @@ std::shared_ptr<LinearLayer> Block::linear(const std::string& child) const {
 void Block::replace_linear(const std::string& child, std::shared_ptr<LinearLayer> layer) {
   for (auto& slot : slots_) {
     if (slot.first != child) continue;
+    layer->train(is_training());
     replace_module(child, layer);
     slot.second = std::move(layer);
     return;

@@ -15,6 +15,50 @@ torch::Tensor f32(std::vector<float> values) {
   return torch::tensor(values, torch::TensorOptions().dtype(torch::kFloat32));
 }
 
+torch::Tensor build_code_book(Format format) {
+  if (format == Format::nf4)  // the quantiles of N(0, 1) normalised to [-1, 1] (QLoRA paper, appendix E)
+    return f32({-1.0F, -0.6961928009986877F, -0.5250730514526367F, -0.39491748809814453F, -0.28444138169288635F,
+                -0.18477343022823334F, -0.09105003625154495F, 0.0F, 0.07958029955625534F, 0.16093020141124725F,
+                0.24611230194568634F, 0.33791524171829224F, 0.44070982933044434F, 0.5626170039176941F,
+                0.7229568362236023F, 1.0F});
+  // fp4: e2m1 with bitsandbytes' bit order, divided by the largest (12)
+  return f32({0.0F, 0.0625F, 8.0F, 12.0F, 4.0F, 6.0F, 2.0F, 3.0F, -0.0F, -0.0625F, -8.0F, -12.0F, -4.0F, -6.0F, -2.0F,
+              -3.0F}) / 12.0;
+}
+
+torch::Tensor build_dynamic_map(bool is_signed) {
+  // create_dynamic_map(signed, max_exponent_bits=7, total_bits=8): for each exponent i, the
+  // midpoints of linspace(0.1, 1, k) scaled by 10^(i - 6), with k = 2^i + 1 (signed, mirrored
+  // negative) or 2^(i+1) + 1; then 0 and 1; sorted. All in fp32, as torch computes it.
+  std::vector<torch::Tensor> parts;
+  for (int i = 0; i < 7; ++i) {
+    const std::int64_t items = is_signed ? (std::int64_t{1} << i) + 1 : (std::int64_t{1} << (i + 1)) + 1;
+    const auto boundaries = torch::linspace(0.1, 1, items, torch::kFloat32);
+    const auto means = (boundaries.slice(0, 0, items - 1) + boundaries.slice(0, 1, items)) / 2.0;
+    const double scale = std::pow(10.0, -6 + i);
+    parts.push_back(means * scale);
+    if (is_signed) parts.push_back(-(means * scale));
+  }
+  parts.push_back(torch::zeros({1}));
+  parts.push_back(torch::ones({1}));
+  return std::get<0>(torch::cat(parts).sort());
+}
+
+/// The tables, built once (the forward and backward passes dequantise with them at every call);
+/// never freed, so that no tensor outlives libtorch at exit. Callers must not modify them.
+const torch::Tensor& cached_code_book(Format format) {
+  static const auto* nf4 = new torch::Tensor(build_code_book(Format::nf4));
+  static const auto* fp4 = new torch::Tensor(build_code_book(Format::fp4));
+  if (format == Format::int8) throw std::invalid_argument("code_book: int8 has no code book");
+  return format == Format::nf4 ? *nf4 : *fp4;
+}
+
+const torch::Tensor& cached_dynamic_map(bool is_signed) {
+  static const auto* signed_map = new torch::Tensor(build_dynamic_map(true));
+  static const auto* unsigned_map = new torch::Tensor(build_dynamic_map(false));
+  return is_signed ? *signed_map : *unsigned_map;
+}
+
 /// Index of the nearest value of the ascending `sorted` for each element of `x`; a value exactly on
 /// a midpoint takes the even index of the two (the CUDA kernels' binary search).
 torch::Tensor nearest(const torch::Tensor& x, const torch::Tensor& sorted) {
@@ -54,7 +98,7 @@ torch::Tensor zero_nan(torch::Tensor codes, const torch::Tensor& scaled) {
 torch::Tensor codes_4bit(const torch::Tensor& scaled, Format format) {
   const auto on = torch::TensorOptions().device(scaled.device());
   if (format == Format::nf4) {
-    const auto book = code_book(format).to(scaled.device());
+    const auto book = cached_code_book(format).to(scaled.device());
     const auto thresholds = ((book.slice(0, 0, 15) + book.slice(0, 1, 16)) * 0.5).contiguous();
     return zero_nan(torch::bucketize(scaled.contiguous(), thresholds), scaled);
   }
@@ -83,35 +127,9 @@ std::string format_name(Format format) {
   return "?";
 }
 
-torch::Tensor code_book(Format format) {
-  if (format == Format::nf4)  // the quantiles of N(0, 1) normalised to [-1, 1] (QLoRA paper, appendix E)
-    return f32({-1.0F, -0.6961928009986877F, -0.5250730514526367F, -0.39491748809814453F, -0.28444138169288635F,
-                -0.18477343022823334F, -0.09105003625154495F, 0.0F, 0.07958029955625534F, 0.16093020141124725F,
-                0.24611230194568634F, 0.33791524171829224F, 0.44070982933044434F, 0.5626170039176941F,
-                0.7229568362236023F, 1.0F});
-  if (format == Format::fp4)  // e2m1 with bitsandbytes' bit order, divided by the largest (12)
-    return f32({0.0F, 0.0625F, 8.0F, 12.0F, 4.0F, 6.0F, 2.0F, 3.0F, -0.0F, -0.0625F, -8.0F, -12.0F, -4.0F, -6.0F, -2.0F,
-                -3.0F}) / 12.0;
-  throw std::invalid_argument("code_book: int8 has no code book");
-}
+torch::Tensor code_book(Format format) { return cached_code_book(format).clone(); }
 
-torch::Tensor dynamic_map(bool is_signed) {
-  // create_dynamic_map(signed, max_exponent_bits=7, total_bits=8): for each exponent i, the
-  // midpoints of linspace(0.1, 1, k) scaled by 10^(i - 6), with k = 2^i + 1 (signed, mirrored
-  // negative) or 2^(i+1) + 1; then 0 and 1; sorted. All in fp32, as torch computes it.
-  std::vector<torch::Tensor> parts;
-  for (int i = 0; i < 7; ++i) {
-    const std::int64_t items = is_signed ? (std::int64_t{1} << i) + 1 : (std::int64_t{1} << (i + 1)) + 1;
-    const auto boundaries = torch::linspace(0.1, 1, items, torch::kFloat32);
-    const auto means = (boundaries.slice(0, 0, items - 1) + boundaries.slice(0, 1, items)) / 2.0;
-    const double scale = std::pow(10.0, -6 + i);
-    parts.push_back(means * scale);
-    if (is_signed) parts.push_back(-(means * scale));
-  }
-  parts.push_back(torch::zeros({1}));
-  parts.push_back(torch::ones({1}));
-  return std::get<0>(torch::cat(parts).sort());
-}
+torch::Tensor dynamic_map(bool is_signed) { return cached_dynamic_map(is_signed).clone(); }
 
 Blockwise quantize_blockwise(const torch::Tensor& x, const torch::Tensor& map, std::int64_t blocksize) {
   check_blocksize(blocksize);
@@ -167,7 +185,7 @@ QuantizedWeight quantize(const torch::Tensor& weight, Format format, bool double
     return q;
   }
   q.offset = absmax.mean().item<double>();
-  auto nested = quantize_blockwise(absmax - static_cast<float>(q.offset), dynamic_map(true), 256);
+  auto nested = quantize_blockwise(absmax - static_cast<float>(q.offset), cached_dynamic_map(true), 256);
   q.absmax = nested.codes;
   q.absmax2 = nested.absmax;
   return q;
@@ -180,10 +198,10 @@ torch::Tensor dequantize(const QuantizedWeight& q, torch::ScalarType dtype) {
   const auto n = q.rows * q.cols;
   const auto bytes = q.codes.to(torch::kLong);
   const auto codes = torch::stack({bytes.div(16, "floor"), bytes.remainder(16)}, 1).view({-1});
-  auto absmax = q.double_quant ? dequantize_blockwise({q.absmax, q.absmax2}, dynamic_map(true), 256) +
+  auto absmax = q.double_quant ? dequantize_blockwise({q.absmax, q.absmax2}, cached_dynamic_map(true), 256) +
                                      static_cast<float>(q.offset)
                                : q.absmax;
-  auto values = code_book(q.format).to(q.codes.device()).index_select(0, codes);
+  auto values = cached_code_book(q.format).to(q.codes.device()).index_select(0, codes);
   const auto padded = absmax.numel() * q.blocksize;
   if (values.numel() < padded) values = torch::cat({values, torch::zeros({padded - values.numel()}, values.options())});
   values = values.slice(0, 0, padded).view({-1, q.blocksize}) * absmax.unsqueeze(1);

@@ -36,13 +36,13 @@ torch::Tensor AdaLoraLinear::delta_weight() const {
   return torch::matmul(lora_B, lora_A * lora_E).to(torch::kFloat32) * scaling_ / denominator_.to(lora_A.device());
 }
 
-void AdaLoraLinear::merge(bool add) {
+void AdaLoraLinear::merge() {
   auto dense = std::dynamic_pointer_cast<nn::Linear>(base_);
   if (!dense) throw std::runtime_error("cannot merge an AdaLoRA adapter into a quantised base layer");
   torch::NoGradGuard no_grad;
   auto weight = dense->weight_out_in();
   auto delta = delta_weight();
-  weight.copy_((add ? weight.to(torch::kFloat32) + delta : weight.to(torch::kFloat32) - delta).to(weight.scalar_type()));
+  weight.copy_((weight.to(torch::kFloat32) + delta).to(weight.scalar_type()));
 }
 
 }  // namespace ftcore::methods

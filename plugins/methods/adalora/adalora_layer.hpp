@@ -29,8 +29,8 @@ class AdaLoraLinear : public nn::LinearLayer {
   const std::shared_ptr<nn::LinearLayer>& base() const { return base_; }
   /// B (A * E) * scaling / (ranknum + 1e-5) as [out, in], fp32.
   torch::Tensor delta_weight() const;
-  /// Adds delta_weight() to a dense base's weight (or takes it out); throws for a quantised base.
-  void merge(bool add);
+  /// Adds delta_weight() to a dense base's weight (PEFT's merge); throws for a quantised base.
+  void merge();
 
   torch::Tensor lora_A, lora_B, lora_E;
 

@@ -46,8 +46,8 @@ using Pattern = std::vector<std::vector<bool>>;  // per site, per initial rank: 
 
 class AdaLoraRun final : public MethodRun {
  public:
-  AdaLoraRun(nn::CausalLM& network, std::vector<Site> sites, Settings settings, Selection selection, json loaded_pattern = nullptr)
-      : network_(network), sites_(std::move(sites)), settings_(settings), selection_(std::move(selection)),
+  AdaLoraRun(std::vector<Site> sites, Settings settings, Selection selection, json loaded_pattern = nullptr)
+      : sites_(std::move(sites)), settings_(settings), selection_(std::move(selection)),
         loaded_pattern_(std::move(loaded_pattern)), importance_(sites_.size()) {
     for (const auto& s : sites_) init_budget_ += s.layer->rank();
     target_budget_ = settings_.target_r * static_cast<std::int64_t>(sites_.size());
@@ -126,7 +126,7 @@ class AdaLoraRun final : public MethodRun {
       if (!std::dynamic_pointer_cast<nn::Linear>(s.layer->base()))
         throw std::runtime_error(s.site.name + ": cannot merge an adapter into a quantised base layer");
     for (auto& s : sites_) {
-      if (!merged_) s.layer->merge(true);
+      s.layer->merge();
       s.site.owner->replace_linear(s.site.child, s.layer->base());
     }
     sites_.clear();
@@ -264,43 +264,25 @@ class AdaLoraRun final : public MethodRun {
       for (std::size_t i = 0; i < sites_.size(); ++i) pattern[sites_[i].site.name + ".lora_E"] = (*pattern_)[i];
     }
     const auto dense = sites_.empty() ? nullptr : std::dynamic_pointer_cast<nn::Linear>(sites_.front().layer->base());
-    // The 33 fields peft 0.13 writes for an AdaLoRA adapter (sorted); another key makes it refuse the file.
-    return json{{"alpha_pattern", json::object()},
-                {"auto_mapping", nullptr},
-                {"base_model_name_or_path", info.base_model.string()},
-                {"beta1", settings_.beta1},
-                {"beta2", settings_.beta2},
-                {"bias", "none"},
-                {"deltaT", settings_.delta_t},
-                {"fan_in_fan_out", dense && dense->fan_in_fan_out()},
-                {"inference_mode", true},
-                {"init_lora_weights", true},
-                {"init_r", settings_.init_r},
-                {"layer_replication", nullptr},
-                {"layers_pattern", selection_.layers_pattern},
-                {"layers_to_transform", selection_.layers},
-                {"loftq_config", json::object()},
-                {"lora_alpha", settings_.alpha},
-                {"lora_dropout", settings_.dropout},
-                {"megatron_config", nullptr},
-                {"megatron_core", "megatron.core"},
-                {"modules_to_save", nullptr},
-                {"orth_reg_weight", settings_.orth_reg_weight},
-                {"peft_type", "ADALORA"},
-                {"r", 8},
-                {"rank_pattern", pattern},
-                {"revision", nullptr},
-                {"target_modules", selection_.targets},
-                {"target_r", settings_.target_r},
-                {"task_type", "CAUSAL_LM"},
-                {"tfinal", settings_.tfinal},
-                {"tinit", settings_.tinit},
-                {"total_step", settings_.total_step ? json(*settings_.total_step) : json(nullptr)},
-                {"use_dora", false},
-                {"use_rslora", false}};
+    // The 33 fields peft 0.13 writes for an AdaLoRA adapter; another key makes it refuse the file.
+    json config = peft_lora_config(info, selection_, dense && dense->fan_in_fan_out());
+    config["peft_type"] = "ADALORA";
+    config["r"] = 8;  // PEFT's default, which AdaLoRA ignores (init_r is the rank)
+    config["lora_alpha"] = settings_.alpha;
+    config["lora_dropout"] = settings_.dropout;
+    config["rank_pattern"] = pattern;
+    config["init_r"] = settings_.init_r;
+    config["target_r"] = settings_.target_r;
+    config["tinit"] = settings_.tinit;
+    config["tfinal"] = settings_.tfinal;
+    config["deltaT"] = settings_.delta_t;
+    config["beta1"] = settings_.beta1;
+    config["beta2"] = settings_.beta2;
+    config["orth_reg_weight"] = settings_.orth_reg_weight;
+    config["total_step"] = settings_.total_step ? json(*settings_.total_step) : json(nullptr);
+    return config;
   }
 
-  nn::CausalLM& network_;
   std::vector<Site> sites_;
   Settings settings_;
   Selection selection_;
@@ -308,7 +290,6 @@ class AdaLoraRun final : public MethodRun {
   std::vector<std::array<Importance, 3>> importance_;
   std::optional<Pattern> pattern_;
   std::int64_t init_budget_ = 0, target_budget_ = 0;
-  bool merged_ = false;
 };
 
 void set_trainable(const std::vector<Site>& sites) {
@@ -319,7 +300,6 @@ void set_trainable(const std::vector<Site>& sites) {
 std::shared_ptr<AdaLoraLinear> wrap(const nn::LinearSite& site, std::int64_t rank, const Settings& settings) {
   auto layer = std::make_shared<AdaLoraLinear>(site.owner->linear(site.child), rank, settings.init_r, settings.alpha,
                                                settings.dropout);
-  layer->train(site.owner->is_training());
   site.owner->replace_linear(site.child, layer);
   return layer;
 }
@@ -392,7 +372,7 @@ std::unique_ptr<MethodRun> AdaLoraMethod::apply(nn::CausalLM& network, const Opt
   }
   set_trainable(adapted);
   Selection selection{targets_for_config(choice, sites), layers_for_config(choice), layers_pattern_for_config(choice)};
-  return std::make_unique<AdaLoraRun>(network, std::move(adapted), settings, std::move(selection));
+  return std::make_unique<AdaLoraRun>(std::move(adapted), settings, std::move(selection));
 }
 
 bool AdaLoraMethod::recognises(const fs::path& dir) const {
@@ -469,7 +449,7 @@ std::unique_ptr<MethodRun> AdaLoraMethod::load(nn::CausalLM& network, const fs::
   if (trainable) set_trainable(adapted);
   Selection selection{json(std::vector<std::string>(leaves.begin(), leaves.end())),
                       config.value("layers_to_transform", json(nullptr)), config.value("layers_pattern", json(nullptr))};
-  return std::make_unique<AdaLoraRun>(network, std::move(adapted), settings, std::move(selection),
+  return std::make_unique<AdaLoraRun>(std::move(adapted), settings, std::move(selection),
                                       config.value("rank_pattern", json(nullptr)));
 }
 

@@ -19,4 +19,28 @@ nlohmann::json read_json(const std::filesystem::path& file) {
   }
 }
 
+nlohmann::json peft_lora_config(const SaveInfo& info, const Selection& selection, bool fan_in_fan_out) {
+  using nlohmann::json;
+  return json{{"alpha_pattern", json::object()},
+              {"auto_mapping", nullptr},
+              {"base_model_name_or_path", info.base_model.string()},
+              {"bias", "none"},
+              {"fan_in_fan_out", fan_in_fan_out},
+              {"inference_mode", true},
+              {"init_lora_weights", true},
+              {"layer_replication", nullptr},
+              {"layers_pattern", selection.layers_pattern},
+              {"layers_to_transform", selection.layers},
+              {"loftq_config", json::object()},
+              {"megatron_config", nullptr},
+              {"megatron_core", "megatron.core"},
+              {"modules_to_save", nullptr},
+              {"rank_pattern", json::object()},
+              {"revision", nullptr},
+              {"target_modules", selection.targets},
+              {"task_type", "CAUSAL_LM"},
+              {"use_dora", false},
+              {"use_rslora", false}};
+}
+
 }  // namespace ftcore::methods

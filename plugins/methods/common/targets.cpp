@@ -27,18 +27,17 @@ bool matches(const TargetChoice& choice, const std::regex* pattern, const std::s
   return false;
 }
 
-/// The layer index in a module name as PEFT finds it (re.match of ".*\.[^.]*\.(\d+)\." or
-/// ".*\.<pattern>\.(\d+)\."); -1 when there is none.
-std::int64_t layer_index(const std::string& name, const std::string& pattern) {
-  const std::regex re(pattern.empty() ? std::string(R"(^.*\.[^.]*\.(\d+)\.)") : "^.*\\." + pattern + R"(\.(\d+)\.)");
-  std::smatch m;
-  return std::regex_search(name, m, re) ? std::stoll(m[1].str()) : -1;
+/// PEFT's pattern for the layer index in a module name: re.match of ".*\.[^.]*\.(\d+)\." or, with
+/// layers_pattern, ".*\.<pattern>\.(\d+)\.".
+std::regex layer_index_pattern(const std::string& layers_pattern) {
+  return std::regex(layers_pattern.empty() ? std::string(R"(^.*\.[^.]*\.(\d+)\.)")
+                                           : "^.*\\." + layers_pattern + R"(\.(\d+)\.)");
 }
 
-bool in_layers(const TargetChoice& choice, const std::string& name) {
-  if (choice.layers.empty()) return true;
-  const auto index = layer_index(name, choice.layers_pattern);
-  return std::find(choice.layers.begin(), choice.layers.end(), index) != choice.layers.end();
+/// The layer index in `name`; -1 when there is none.
+std::int64_t layer_index(const std::string& name, const std::regex& pattern) {
+  std::smatch m;
+  return std::regex_search(name, m, pattern) ? std::stoll(m[1].str()) : -1;
 }
 
 }  // namespace
@@ -89,21 +88,25 @@ TargetChoice parse_targets(const std::vector<std::string>& values, const FamilyF
 std::vector<nn::LinearSite> select_sites(nn::CausalLM& network, const TargetChoice& choice) {
   std::regex pattern;
   if (choice.kind == TargetChoice::Kind::regex) pattern = std::regex(choice.regex);
+  const std::regex layer_pattern = layer_index_pattern(choice.layers_pattern);
   std::vector<nn::LinearSite> selected;
   std::set<std::string> available;
+  std::set<std::int64_t> present;  // layer indices of the model, with --layers-to-transform
   for (auto& site : network.linear_sites()) {
     available.insert(leaf_name(site.name));
-    if (matches(choice, &pattern, site.name) && in_layers(choice, site.name)) selected.push_back(site);
+    bool wanted = matches(choice, &pattern, site.name);
+    if (!choice.layers.empty()) {
+      const auto index = layer_index(site.name, layer_pattern);
+      present.insert(index);
+      wanted = wanted && std::find(choice.layers.begin(), choice.layers.end(), index) != choice.layers.end();
+    }
+    if (wanted) selected.push_back(site);
   }
-  if (!choice.layers.empty()) {
-    std::set<std::int64_t> present;
-    for (auto& site : network.linear_sites()) present.insert(layer_index(site.name, choice.layers_pattern));
-    for (auto index : choice.layers)
-      if (!present.count(index))
-        throw std::invalid_argument("--layers-to-transform " + std::to_string(index) + ": this model has no layer " +
-                                    std::to_string(index) + (choice.layers_pattern.empty() ? "" : " under '" + choice.layers_pattern + "'") +
-                                    " (its decoder layers are 0-" + std::to_string(network.spec().num_layers - 1) + ")");
-  }
+  for (auto index : choice.layers)
+    if (!present.count(index))
+      throw std::invalid_argument("--layers-to-transform " + std::to_string(index) + ": this model has no layer " +
+                                  std::to_string(index) + (choice.layers_pattern.empty() ? "" : " under '" + choice.layers_pattern + "'") +
+                                  " (its decoder layers are 0-" + std::to_string(network.spec().num_layers - 1) + ")");
   if (!selected.empty()) return selected;
   std::string wanted = choice.kind == TargetChoice::Kind::regex ? "'" + choice.regex + "'" : "";
   for (const auto& name : choice.names) wanted += (wanted.empty() ? "" : ", ") + name;

@@ -145,33 +145,18 @@ class LoraRun final : public MethodRun {
   }
 
   json adapter_config(const SaveInfo& info) const {
-    // The fields peft 0.13 writes for a LoRA adapter (sorted, as PEFT's save_pretrained does).
     const bool conv1d = !sites_.empty() && sites_.front().layer->dense_base() &&
                         sites_.front().layer->dense_base()->fan_in_fan_out();
-    return json{{"alpha_pattern", json::object()},
-                {"auto_mapping", nullptr},
-                {"base_model_name_or_path", info.base_model.string()},
-                {"bias", extras_.bias},
-                {"fan_in_fan_out", conv1d},
-                {"inference_mode", true},
-                {"init_lora_weights", true},
-                {"layer_replication", nullptr},
-                {"layers_pattern", selection_.layers_pattern},
-                {"layers_to_transform", selection_.layers},
-                {"loftq_config", json::object()},
-                {"lora_alpha", settings_.alpha},
-                {"lora_dropout", settings_.dropout},
-                {"megatron_config", nullptr},
-                {"megatron_core", "megatron.core"},
-                {"modules_to_save", extras_.modules_to_save.empty() ? json(nullptr) : json(extras_.modules_to_save)},
-                {"peft_type", "LORA"},
-                {"r", settings_.r},
-                {"rank_pattern", json::object()},
-                {"revision", nullptr},
-                {"target_modules", selection_.targets},
-                {"task_type", "CAUSAL_LM"},
-                {"use_dora", settings_.dora},
-                {"use_rslora", settings_.rslora}};
+    json config = peft_lora_config(info, selection_, conv1d);
+    config["peft_type"] = "LORA";
+    config["r"] = settings_.r;
+    config["lora_alpha"] = settings_.alpha;
+    config["lora_dropout"] = settings_.dropout;
+    config["bias"] = extras_.bias;
+    if (!extras_.modules_to_save.empty()) config["modules_to_save"] = extras_.modules_to_save;
+    config["use_dora"] = settings_.dora;
+    config["use_rslora"] = settings_.rslora;
+    return config;
   }
 
   nn::CausalLM& network_;
@@ -230,7 +215,6 @@ std::string quantise_base(nn::CausalLM& network, const BaseStorage& storage, con
   std::int64_t weights = 0, bytes = 0;
   for (std::size_t i = 0; i < sites.size(); ++i) {
     auto quantised = nn::quant::QuantizedLinear::from(*dense[i], *storage.format, storage.double_quant, storage.compute_dtype);
-    quantised->train(sites[i].owner->is_training());
     weights += quantised->in_features() * quantised->out_features();
     bytes += quantised->weight().storage_bytes();
     sites[i].owner->replace_linear(sites[i].child, quantised);
@@ -255,7 +239,6 @@ void set_trainable(nn::CausalLM& network, const std::vector<AdaptedSite>& sites,
 
 std::shared_ptr<LoraLinear> wrap(const nn::LinearSite& site, const LoraSettings& settings) {
   auto layer = std::make_shared<LoraLinear>(site.owner->linear(site.child), settings);
-  layer->train(site.owner->is_training());  // a new module starts in training mode; follow the network
   site.owner->replace_linear(site.child, layer);
   return layer;
 }

@@ -39,29 +39,37 @@ def dump_json(name, value):
         f.write("\n")
 
 
-def adamw():
-    gen = torch.Generator().manual_seed(1234)
-    shapes = [[4, 3], [5], [2, 2, 3], [3]]
-    groups = [{"params": [0, 1], "weight_decay": 0.0}, {"params": [2, 3], "weight_decay": 0.1}]
-    lrs = [1e-2, 2e-2, 3e-2, 2.5e-2, 1e-2]
-    missing = {2: [1], 3: [3]}  # step -> params without a grad that step
+def optimizer_steps(seed, shapes, groups, lrs, missing, make_optimizer, grad_scale=lambda i: 1.0):
+    """Seeded params, then for each step seeded grads (none for the params in missing[step]) and one
+    step at that lr. Returns the params, the optimizer and the tensors to save (init, grads, params)."""
+    gen = torch.Generator().manual_seed(seed)
     params = [torch.randn(s, generator=gen).requires_grad_() for s in shapes]
     out = {f"init.{i}": p.detach().clone() for i, p in enumerate(params)}
-    opt = torch.optim.AdamW(
-        [{"params": [params[i] for i in g["params"]], "weight_decay": g["weight_decay"]} for g in groups],
-        lr=lrs[0], betas=(0.9, 0.999), eps=1e-8, foreach=False)
+    opt = make_optimizer([{"params": [params[i] for i in g["params"]], "weight_decay": g["weight_decay"]} for g in groups],
+                         lrs[0])
     for step, lr in enumerate(lrs):
         for i, p in enumerate(params):
             if i in missing.get(step, []):
                 p.grad = None
             else:
-                p.grad = torch.randn(shapes[i], generator=gen)
+                p.grad = torch.randn(shapes[i], generator=gen) * grad_scale(i)
                 out[f"grad.{step}.{i}"] = p.grad.clone()
         for g in opt.param_groups:
             g["lr"] = lr
         opt.step()
         for i, p in enumerate(params):
             out[f"param.{step}.{i}"] = p.detach().clone()
+    return params, opt, out
+
+
+def adamw():
+    shapes = [[4, 3], [5], [2, 2, 3], [3]]
+    groups = [{"params": [0, 1], "weight_decay": 0.0}, {"params": [2, 3], "weight_decay": 0.1}]
+    lrs = [1e-2, 2e-2, 3e-2, 2.5e-2, 1e-2]
+    missing = {2: [1], 3: [3]}  # step -> params without a grad that step
+    params, opt, out = optimizer_steps(
+        1234, shapes, groups, lrs, missing,
+        lambda param_groups, lr: torch.optim.AdamW(param_groups, lr=lr, betas=(0.9, 0.999), eps=1e-8, foreach=False))
     for i, p in enumerate(params):
         out[f"exp_avg.{i}"] = opt.state[p]["exp_avg"].clone()
         out[f"exp_avg_sq.{i}"] = opt.state[p]["exp_avg_sq"].clone()
@@ -72,27 +80,14 @@ def adamw():
 
 def adafactor():
     from transformers.optimization import Adafactor
-    gen = torch.Generator().manual_seed(4321)
     shapes = [[6, 5], [7], [3, 4, 5], [4, 9]]
     groups = [{"params": [0, 1], "weight_decay": 0.0}, {"params": [2, 3], "weight_decay": 0.1}]
     lrs = [1e-2, 2e-2, 3e-2, 2.5e-2, 1e-2, 5e-3]
     missing = {2: [1], 4: [3]}
-    params = [torch.randn(s, generator=gen).requires_grad_() for s in shapes]
-    out = {f"init.{i}": p.detach().clone() for i, p in enumerate(params)}
-    opt = Adafactor([{"params": [params[i] for i in g["params"]], "weight_decay": g["weight_decay"]} for g in groups],
-                    lr=lrs[0], scale_parameter=False, relative_step=False)
-    for step, lr in enumerate(lrs):
-        for i, p in enumerate(params):
-            if i in missing.get(step, []):
-                p.grad = None
-            else:
-                p.grad = torch.randn(shapes[i], generator=gen) * (0.1 * (i + 1))
-                out[f"grad.{step}.{i}"] = p.grad.clone()
-        for g in opt.param_groups:
-            g["lr"] = lr
-        opt.step()
-        for i, p in enumerate(params):
-            out[f"param.{step}.{i}"] = p.detach().clone()
+    params, opt, out = optimizer_steps(
+        4321, shapes, groups, lrs, missing,
+        lambda param_groups, lr: Adafactor(param_groups, lr=lr, scale_parameter=False, relative_step=False),
+        grad_scale=lambda i: 0.1 * (i + 1))
     for i, p in enumerate(params):
         for name in ("exp_avg_sq_row", "exp_avg_sq_col", "exp_avg_sq"):
             if name in opt.state[p]:

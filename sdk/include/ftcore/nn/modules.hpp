@@ -51,7 +51,8 @@ class FTCORE_API Block : public torch::nn::Module {
   std::vector<std::string> linear_names() const;
   /// Throws std::out_of_range for a name that is not a slot.
   std::shared_ptr<LinearLayer> linear(const std::string& child) const;
-  /// Puts `layer` in the slot (also in the module tree, so its parameters are named child.*).
+  /// Puts `layer` in the slot (also in the module tree, so its parameters are named child.*). The
+  /// layer takes this block's training mode (a new module starts in training mode).
   void replace_linear(const std::string& child, std::shared_ptr<LinearLayer> layer);
 
  protected:
