@@ -121,6 +121,11 @@ TEST(Qlora, SavesTheSameLoraAdapterThatLoraLoadsOnADenseBase) {
   auto dense = tiny_network("llama");
   kLora.load(*dense, dir.path() / "lora", false);
   EXPECT_NE(error_of([&] { run->merge(); }).find("quantised base"), std::string::npos);
+  EXPECT_FALSE(config["fan_in_fan_out"].get<bool>());
+  // GPT-2's Conv1D layers store [in, out]; quantised, the adapter still says so, as PEFT does.
+  auto gpt2 = tiny_network("gpt2");
+  kQlora.apply(*gpt2, MapOptions({{"lora-r", "4"}}), facts("gpt2"))->save(dir.path() / "gpt2", SaveInfo{});
+  EXPECT_TRUE(read_config(dir.path() / "gpt2")["fan_in_fan_out"].get<bool>());
 }
 
 TEST(Qlora, LoadIn8bitGivesLoraAndDoraAnInt8Base) {

@@ -263,9 +263,8 @@ class AdaLoraRun final : public MethodRun {
       pattern = json::object();
       for (std::size_t i = 0; i < sites_.size(); ++i) pattern[sites_[i].site.name + ".lora_E"] = (*pattern_)[i];
     }
-    const auto dense = sites_.empty() ? nullptr : std::dynamic_pointer_cast<nn::Linear>(sites_.front().layer->base());
     // The 33 fields peft 0.13 writes for an AdaLoRA adapter; another key makes it refuse the file.
-    json config = peft_lora_config(info, selection_, dense && dense->fan_in_fan_out());
+    json config = peft_lora_config(info, selection_, !sites_.empty() && fan_in_fan_out(*sites_.front().layer->base()));
     config["peft_type"] = "ADALORA";
     config["r"] = 8;  // PEFT's default, which AdaLoRA ignores (init_r is the rank)
     config["lora_alpha"] = settings_.alpha;

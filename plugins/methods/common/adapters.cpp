@@ -3,6 +3,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "ftcore/nn/quant.hpp"
+
 namespace ftcore::methods {
 
 void freeze(nn::CausalLM& network) {
@@ -17,6 +19,12 @@ nlohmann::json read_json(const std::filesystem::path& file) {
   } catch (const nlohmann::json::parse_error& e) {
     throw std::invalid_argument(file.string() + ": invalid JSON: " + e.what());
   }
+}
+
+bool fan_in_fan_out(const nn::LinearLayer& base) {
+  if (const auto* dense = dynamic_cast<const nn::Linear*>(&base)) return dense->fan_in_fan_out();
+  if (const auto* quantised = dynamic_cast<const nn::quant::QuantizedLinear*>(&base)) return quantised->fan_in_fan_out();
+  return false;
 }
 
 nlohmann::json peft_lora_config(const SaveInfo& info, const Selection& selection, bool fan_in_fan_out) {

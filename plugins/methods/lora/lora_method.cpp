@@ -145,9 +145,7 @@ class LoraRun final : public MethodRun {
   }
 
   json adapter_config(const SaveInfo& info) const {
-    const bool conv1d = !sites_.empty() && sites_.front().layer->dense_base() &&
-                        sites_.front().layer->dense_base()->fan_in_fan_out();
-    json config = peft_lora_config(info, selection_, conv1d);
+    json config = peft_lora_config(info, selection_, !sites_.empty() && fan_in_fan_out(*sites_.front().layer->base()));
     config["peft_type"] = "LORA";
     config["r"] = settings_.r;
     config["lora_alpha"] = settings_.alpha;
