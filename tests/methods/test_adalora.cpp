@@ -2,7 +2,9 @@
 // and masks driven step by step, the orthogonality penalty, saving truncated as PEFT does and
 // loading back, the allocator state in checkpoints, and the refusals. (Equality with peft's
 // update_and_allocate over ten steps: tests/parity, test_adalora_parity.)
+#include <algorithm>
 #include <fstream>
+#include <functional>
 
 #include <gtest/gtest.h>
 
@@ -224,9 +226,51 @@ TEST(AdaLora, RefusesWhatCannotWork) {
             std::string::npos);
   EXPECT_NE(error_of([&] { kAdaLora.apply(*network, with({{"load-in-8bit", "true"}}), facts("llama")); }).find("dense base"),
             std::string::npos);
+  EXPECT_NE(error_of([&] { kAdaLora.apply(*network, with({{"adalora-beta1", "1"}}), facts("llama")); }).find("--adalora-beta1 must be in (0, 1)"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { kAdaLora.apply(*network, with({{"adalora-delta-t", "0"}}), facts("llama")); }).find("--adalora-delta-t must be at least 1"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { kAdaLora.apply(*network, with({{"adalora-tinit", "-1"}}), facts("llama")); }).find("must not be negative"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { kAdaLora.apply(*network, with({{"modules-to-save", "lm_head"}}), facts("llama")); })
+                .find("not available with --method adalora"),
+            std::string::npos);
   for (const auto& item : network->named_parameters())
     EXPECT_EQ(item.key().find("lora_"), std::string::npos) << "nothing changed by the refusals: " << item.key();
   auto run = kAdaLora.apply(*network, small(), facts("llama"));
   EXPECT_NE(error_of([&] { run->begin_training(0); }).find("needs the total number of optimizer steps"), std::string::npos);
   EXPECT_NE(error_of([&] { run->begin_training(3); }).find("leave no steps to allocate ranks"), std::string::npos);
+}
+
+TEST(AdaLora, LoadRefusesAnAdapterThatDoesNotFit) {
+  TempDir dir;
+  auto network = tiny_network("llama");
+  kAdaLora.apply(*network, small(), facts("llama"))->save(dir.path(), SaveInfo{});
+  const auto file = dir.path() / "adapter_model.safetensors";
+  const auto original = nn::load_safetensors(file);
+  auto rewrite = [&](const std::function<void(nn::NamedTensors&)>& change) {
+    auto tensors = original;
+    change(tensors);
+    nn::save_safetensors(file, tensors);
+  };
+  rewrite([](nn::NamedTensors& t) {
+    for (auto& [name, tensor] : t)
+      if (name == "base_model.model.model.layers.0.self_attn.q_proj.lora_E") tensor = torch::zeros({3, 1});
+  });
+  const auto shape = error_of([&] { kAdaLora.load(*tiny_network("llama"), dir.path(), false); });
+  EXPECT_NE(shape.find("q_proj.lora_E has shape [3, 1]"), std::string::npos) << shape;
+  EXPECT_NE(shape.find("needs [4, 1]"), std::string::npos) << shape;
+  rewrite([](nn::NamedTensors& t) { t.emplace_back("base_model.model.model.norm.weight", torch::ones({64})); });
+  EXPECT_NE(error_of([&] { kAdaLora.load(*tiny_network("llama"), dir.path(), false); })
+                .find("tensor base_model.model.model.norm.weight matches no AdaLoRA layer"),
+            std::string::npos);
+  rewrite([](nn::NamedTensors& t) {
+    t.erase(std::remove_if(t.begin(), t.end(), [](const auto& e) { return e.first.find("q_proj.lora_B") != std::string::npos; }),
+            t.end());
+  });
+  EXPECT_NE(error_of([&] { kAdaLora.load(*tiny_network("llama"), dir.path(), false); }).find("without its lora_B and lora_E"),
+            std::string::npos);
+  std::ofstream(dir.path() / "adapter_config.json") << R"({"peft_type": "ADALORA", "init_r": "four"})";
+  EXPECT_NE(error_of([&] { kAdaLora.load(*tiny_network("llama"), dir.path(), false); }).find("has the wrong type"),
+            std::string::npos);
 }

@@ -202,4 +202,9 @@ TEST(LayersToTransform, RefusesBadIndicesAndARegex) {
                           facts("llama"));
             }).find("does not combine with a regular expression"),
             std::string::npos);
+  EXPECT_NE(error_of([&] {
+              kLora.apply(*network, MapOptions({{"lora-r", "2"}, {"layers-to-transform", "0"}, {"layers-pattern", "lay.rs"}}),
+                          facts("llama"));
+            }).find("--layers-pattern 'lay.rs' must be a plain module name"),
+            std::string::npos);
 }
