@@ -14,8 +14,11 @@
 #include "errors.hpp"
 #include "ftcore/nn/io.hpp"
 #include "ftcore/version.hpp"
+#include "log.hpp"
 #include "model/model_dir.hpp"
+#include "monitor/tensorboard_server.hpp"
 #include "session.hpp"
+#include "train/modes.hpp"
 #include "train/trainer.hpp"
 #include "util/sha256.hpp"
 #include "util/text.hpp"
@@ -124,13 +127,96 @@ train::TrainerSettings trainer_settings(const config::Config& config, torch::Sca
   s.save_total_limit = *config.integer("save-total-limit");
   s.seed = static_cast<std::uint64_t>(*config.integer("seed"));
   s.fp16 = dtype == torch::kFloat16;
+  s.restore_best = config.flag("restore-best");
+  s.tensorboard_events = config.flag("tensorboard-events");
+  const std::string progress = *config.text("progress");
+  s.progress_bar = !log_is_json() && (progress == "bar" || (progress == "auto" && stderr_is_terminal()));
   for (auto [name, value] : {std::pair{"batch-size", s.batch_size}, std::pair{"grad-accum", s.grad_accum},
                              std::pair{"max-length", s.max_length}})
     if (value < 1) throw UsageError(std::string("--") + name + " must be at least 1");
   if (s.max_steps && *s.max_steps < 1) throw UsageError("--max-steps must be at least 1");
   if (!s.max_steps && !(s.epochs > 0)) throw UsageError("--epochs must be positive (or give --max-steps)");
   if (s.learning_rate <= 0) throw UsageError("--learning-rate must be positive");
+  if (config.flag("tensorboard") && !s.tensorboard_events)
+    throw UsageError("--tensorboard shows the event files that --no-tensorboard (--tensorboard-events false) turns off; keep one");
+  if (auto port = config.integer("tensorboard-port"); *port < 1 || *port > 65535)
+    throw UsageError("--tensorboard-port " + std::to_string(*port) + ": a port is 1-65535");
   return s;
+}
+
+/// The modes' plan into the trainer's settings; a learning rate the user gave is not scaled.
+void apply_plan(train::TrainerSettings& s, const TrainingPlan& plan, const config::Config& config) {
+  s.epochs = plan.epochs;
+  if (plan.learning_rate_scale != 1.0) {
+    const config::Setting* lr = config.find("learning-rate");
+    if (lr && lr->layer >= Layer::yaml)
+      spdlog::info("the modes scale the learning rate x{:g}, but {} {} was given: it is used as is", plan.learning_rate_scale,
+                   lr->origin, config::value_text(lr->value));
+    else
+      s.learning_rate *= plan.learning_rate_scale;
+  }
+  s.evaluations_per_epoch = std::max<std::int64_t>(1, std::llround(plan.evaluations_per_epoch));
+  s.batch_growth = plan.batch_growth;
+  s.max_batch_scale = plan.max_batch_scale;
+  s.auto_stop = plan.auto_stop;
+  s.finish_on_interrupt = plan.finish_on_interrupt;
+  s.perplexity = plan.task == TaskType::text_generation;
+}
+
+/// ftcore run --tensorboard-only [PORT]: TensorBoard on the logs of --output (or --model).
+int serve_logs(const config::Config& config, const std::vector<std::string>& positional) {
+  if (positional.size() > 1) throw UsageError("--tensorboard-only takes at most one port, got '" + positional[1] + "' too");
+  std::int64_t port = *config.integer("tensorboard-port");
+  if (!positional.empty()) {
+    try {
+      std::size_t used = 0;
+      port = std::stoll(positional[0], &used);
+      if (used != positional[0].size()) throw std::invalid_argument("trailing text");
+    } catch (const std::exception&) {
+      throw UsageError("--tensorboard-only " + positional[0] + ": not a port number");
+    }
+    if (port < 1 || port > 65535) throw UsageError("--tensorboard-only " + positional[0] + ": a port is 1-65535");
+  }
+  auto root = config.text("output") ? config.text("output") : config.text("model");
+  if (!root) throw UsageError("--tensorboard-only: give --output DIR (or --model DIR) whose logs to serve");
+  train::OutputLayout layout{*root};
+  if (!fs::is_directory(layout.logs()))
+    throw UsageError("--tensorboard-only: no training logs in " + layout.logs().string() + "; train into " + *root + " first");
+  auto program = monitor::find_tensorboard();
+  if (!program) throw RunError(monitor::tensorboard_install_hint());
+  std::cout << "TensorBoard: http://localhost:" << port << "/ serving " << layout.logs().parent_path().string()
+            << " (Ctrl-C stops it)" << std::endl;
+  monitor::serve_tensorboard(*program, layout.logs().parent_path(), static_cast<int>(port));
+}
+
+/// --tensorboard: TensorBoard beside the run, when installed.
+std::unique_ptr<monitor::TensorBoardProcess> start_tensorboard(const config::Config& config, const train::OutputLayout& layout) {
+  if (!config.flag("tensorboard")) return nullptr;
+  auto program = monitor::find_tensorboard();
+  if (!program) {
+    spdlog::warn("--tensorboard: {}; training goes on, and `ftcore run --tensorboard-only --output {}` serves the logs later",
+                 monitor::tensorboard_install_hint(), layout.root.string());
+    return nullptr;
+  }
+  const auto port = static_cast<int>(*config.integer("tensorboard-port"));
+  fs::create_directories(layout.logs());
+  auto process = std::make_unique<monitor::TensorBoardProcess>(*program, layout.logs().parent_path(), port,
+                                                               layout.logs().parent_path() / "tensorboard.log");
+  spdlog::info("TensorBoard: http://localhost:{}/ (pid {}; its output in {})", port, process->pid(),
+               (layout.logs().parent_path() / "tensorboard.log").string());
+  return process;
+}
+
+/// Why the run ended, with the best validation loss.
+std::string ending(const train::TrainResult& result) {
+  std::string why;
+  if (!result.stop_reason.empty()) why = "stopped at step " + std::to_string(result.steps) + ": " + result.stop_reason;
+  else if (result.interrupted) why = "interrupted at step " + std::to_string(result.steps) + " (non-stop mode ends so)";
+  else why = "finished at step " + std::to_string(result.steps) + " (epoch " + text::format_fixed(result.epoch, 2) + ")";
+  if (result.best_val_loss)
+    why += "; best validation loss " + text::format_fixed(*result.best_val_loss, 4) + " at step " +
+           std::to_string(result.best_step) + (result.restored_best_step ? " (restored)" : "");
+  return why;
 }
 
 json data_files(const data::Dataset& dataset) {
@@ -152,9 +238,10 @@ int run_command(const Args& args) {
   Session session;
   if (!open_session(session, config::kRun, "run", "ftcore run --model DIR --data PATHS [OPTIONS]", args))
     return kExitOk;
+  config::Config& config = session.config;
+  if (config.flag("tensorboard-only")) return serve_logs(config, session.command_line.positional);
   if (!session.command_line.positional.empty())
     throw UsageError("unexpected argument '" + session.command_line.positional[0] + "'");
-  config::Config& config = session.config;
   auto model_path = config.text("model");
   // --print-config shows the handler's and method's values too when the model can be read.
   const bool print_only = config.flag("print-config");
@@ -173,6 +260,7 @@ int run_command(const Args& args) {
     throw UsageError((model_dir / "config.json").string() + ": " + e.what());
   }
   const TrainingMethod& method = choose_method(session);
+  train::Modes modes = train::choose_modes(session.registry, config);
   apply_layers(config, handler, facts, method);
   if (print_only) {
     std::cout << config.to_yaml(config::kRun);
@@ -181,7 +269,7 @@ int run_command(const Args& args) {
 
   // The training options are checked before anything is read or written.
   const torch::ScalarType dtype = model::parse_precision(*config.text("precision"));
-  const train::TrainerSettings settings = trainer_settings(config, dtype);
+  train::TrainerSettings settings = trainer_settings(config, dtype);
 
   // Where results go, and what is already there.
   train::OutputLayout layout{config.text("output") ? fs::path(*config.text("output")) : model_dir};
@@ -211,6 +299,12 @@ int run_command(const Args& args) {
   if (!dataset.invalid.empty() && !config.flag("skip-invalid"))
     throw UsageError("the data has invalid records (listed above); fix them or pass --skip-invalid");
   if (dataset.samples.empty()) throw UsageError("no usable training records in --data");
+  const TaskType task = train::detect_task(dataset.samples, *config.text("task-type"));
+  const TrainingPlan plan = train::make_plan(modes, config, task);
+  apply_plan(settings, plan, config);
+  spdlog::info("modes: {} ({} task{})", text::join(modes.names, ", "), task_type_name(task),
+               config.text("task-type") == std::string("auto") ? ", from the data" : "");
+  for (const auto* policy : modes.pointers()) spdlog::info("  {}", policy->summary());
 
   // Model and method.
   model::Model model = model::load_model(model_dir, session.registry,
@@ -260,14 +354,20 @@ int run_command(const Args& args) {
 
   SaveInfo save_info{fs::absolute(model_dir).lexically_normal(), model.config};
   const std::int32_t pad = token_id(model, "pad_token").value_or(eos.value_or(0));
-  train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info);
+  auto tensorboard = start_tensorboard(config, layout);
+  train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info, modes.pointers());
   std::string paging;
   if (settings.optimizer == "paged_adamw_8bit")
     paging = torch::cuda::is_available() ? " (ftcore does not page optimizer states yet: the same as adamw_8bit)"
                                          : " (no GPU: nothing to page, the same as adamw_8bit)";
-  spdlog::info("training: {} optimizer steps with {}{}", trainer.total_steps(), settings.optimizer, paging);
+  spdlog::info("training: {} with {}{}", trainer.total_steps() > 0 ? std::to_string(trainer.total_steps()) + " optimizer steps"
+                                                                   : std::string("no step limit (Ctrl-C ends the run)"),
+               settings.optimizer, paging);
+  if (tensorboard && tensorboard->exited())
+    spdlog::warn("TensorBoard exited at once (status {}): see {}", *tensorboard->exited(),
+                 (layout.logs().parent_path() / "tensorboard.log").string());
   train::TrainResult result = trainer.run(resume_from);
-  if (result.interrupted) {
+  if (result.interrupted && !settings.finish_on_interrupt) {
     std::cout << "interrupted at step " << result.steps << " of " << result.total_steps << "; saved "
               << layout.last().string() << "\ncontinue with: " << resume_hint(config) << "\n";
     return kExitOk;
@@ -286,6 +386,10 @@ int run_command(const Args& args) {
             {"final_val_loss", result.val_loss ? json(*result.val_loss) : json(nullptr)},
             {"best_val_loss", result.best_val_loss ? json(*result.best_val_loss) : json(nullptr)},
             {"best_step", result.best_step},
+            {"restored_best_step", result.restored_best_step ? json(*result.restored_best_step) : json(nullptr)},
+            {"modes", modes.names},
+            {"task_type", task_type_name(task)},
+            {"ending", ending(result)},
             {"seconds", result.seconds},
             {"trained_tokens_per_second", result.seconds > 0 ? static_cast<double>(result.tokens) / result.seconds : 0.0}};
   train::write_atomically(artefact, [&](const fs::path& staging) {
@@ -297,6 +401,9 @@ int run_command(const Args& args) {
     train::write_atomically(layout.merged(), [&](const fs::path& staging) { nn::save_model_dir(*model.network, model_dir, staging); });
     spdlog::info("merged model: {}", layout.merged().string());
   }
+  std::cout << ending(result) << "\n";
+  if (tensorboard) std::cout << "TensorBoard stopped; serve the logs again with: ftcore run --tensorboard-only --output "
+                             << layout.root.string() << "\n";
   std::cout << "trained " << result.steps << " steps in " << static_cast<std::int64_t>(result.seconds) << " s"
             << (result.train_loss ? " | train loss " + std::to_string(*result.train_loss) : "")
             << (result.best_val_loss ? " | best val loss " + std::to_string(*result.best_val_loss) : "") << " | "

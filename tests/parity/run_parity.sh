@@ -13,7 +13,9 @@
 #      with peft's update_and_allocate, and peft loading ftcore's adapter) -> refs/adalora.json
 #   5c. reference_quant.py: bitsandbytes' code books, maps and 8-bit codes, and its 4-bit block maths
 #      on random weights -> refs/quant.safetensors
-#   6. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py)
+#   6. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py), and
+#      those of a real training run with every tag and step of its metrics.jsonl; `ftcore run
+#      --tensorboard-only` starts the real TensorBoard, whose HTTP API lists them (tensorboard_run_check.py)
 #   7. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
 # Extra arguments after SOURCE_DIR go to test_parity (e.g. --gtest_filter=*qwen3*).
 set -euo pipefail
@@ -59,6 +61,9 @@ EVENTS="$PARITY/tensorboard"
 rm -rf "$EVENTS" && mkdir -p "$EVENTS"
 "$BUILD_DIR/bin/write_events_example" "$EVENTS/logs" "$EVENTS/expected.json"
 "$PY" "$HERE/tensorboard_check.py" "$EVENTS/logs" "$EVENTS/expected.json"
+"$FTCORE" run --model "$PARITY/initmodels/llama" --data "$SOURCE_DIR/examples/data/alpaca.json" --output "$EVENTS/run" \
+  --lora-r 4 --batch-size 2 --grad-accum 1 --max-steps 6 --eval-steps 2 --logging-steps 1 --log-level warn
+"$PY" "$HERE/tensorboard_run_check.py" "$FTCORE" "$EVENTS/run"
 
 echo "run_parity: FTCORE_PARITY_DIR=$PARITY $TEST_BIN $*"
 FTCORE_PARITY_DIR="$PARITY" exec "$TEST_BIN" "$@"

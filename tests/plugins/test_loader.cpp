@@ -13,6 +13,7 @@
 #include <torch/version.h>
 
 #include "test_support.hpp"
+#include "config/options.hpp"
 #include "ftcore/plugin.hpp"
 #include "ftcore/version.hpp"
 #include "plugins/loader.hpp"
@@ -197,7 +198,8 @@ TEST(PluginLoader, GoodPluginRegistersOneComponentOfEachKind) {
   EXPECT_NE(fresh.get(), policy.get());
   EXPECT_EQ(fresh->on_evaluation(evaluation).action, ftcore::StopDecision::Action::go_on);
   ftcore::TrainingPlan plan;
-  fresh->adjust_plan(plan);
+  ftcore::config::Config options;
+  fresh->adjust_plan(plan, options);
   EXPECT_EQ(plan.epochs, 1);
 
   EXPECT_EQ(registry.description(ComponentKind::stop_policy, "fixture-stop"),

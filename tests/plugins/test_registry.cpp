@@ -71,7 +71,7 @@ class CountingPolicy final : public ftcore::StopPolicy {
  public:
   std::string name() const override { return "counting"; }
   std::string description() const override { return "stops at the third evaluation"; }
-  void adjust_plan(ftcore::TrainingPlan&) const override {}
+  void adjust_plan(ftcore::TrainingPlan&, const ftcore::Options&) override {}
   ftcore::StopDecision on_evaluation(const ftcore::Evaluation&) override {
     ftcore::StopDecision decision;
     if (++count_ >= 3) decision.action = ftcore::StopDecision::Action::stop;

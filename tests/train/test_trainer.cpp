@@ -7,8 +7,10 @@
 #include "lora/lora_method.hpp"
 #include "method_support.hpp"
 #include "model/model_dir.hpp"
+#include "png_image.hpp"
 #include "test_support.hpp"
 #include "train/trainer.hpp"
+#include "weights/safetensors.hpp"
 
 using namespace ftcore;
 using namespace ftcore::train;
@@ -189,4 +191,171 @@ TEST(Checkpoints, KeepsTheNewestAndAliasesAreHardLinks) {
   std::size_t hidden = 0;
   for (const auto& entry : std::filesystem::directory_iterator(layout.checkpoints())) hidden += entry.path().filename().string()[0] == '.';
   EXPECT_EQ(hidden, 0u) << "no staging folder is left behind";
+}
+
+// ---- the trainer and the modes ------------------------------------------------------------------
+
+namespace {
+
+/// Answers evaluations from a script (index -> decision) and remembers what it was shown.
+class ScriptedPolicy final : public StopPolicy {
+ public:
+  std::map<std::int64_t, StopDecision> script;
+  std::vector<Evaluation> seen;
+
+  std::string name() const override { return "scripted"; }
+  std::string description() const override { return "test"; }
+  void adjust_plan(TrainingPlan&, const Options&) override {}
+  StopDecision on_evaluation(const Evaluation& e) override {
+    seen.push_back(e);
+    auto it = script.find(e.index);
+    return it == script.end() ? StopDecision{} : it->second;
+  }
+};
+
+StopDecision decision(StopDecision::Action action, std::string reason, double lr = 1, double batch = 1) {
+  StopDecision d;
+  d.action = action;
+  d.reason = std::move(reason);
+  d.learning_rate_scale = lr;
+  d.batch_scale = batch;
+  return d;
+}
+
+std::vector<json> entries(const std::filesystem::path& metrics, const std::string& key) {
+  std::vector<json> out;
+  std::ifstream in(metrics);
+  for (std::string line; std::getline(in, line);)
+    if (auto entry = json::parse(line); entry.contains(key)) out.push_back(entry);
+  return out;
+}
+
+}  // namespace
+
+TEST(TrainerModes, AStopEndsTheRunAtThatEvaluationWithACheckpoint) {
+  TempDir out;
+  auto s = setup();
+  auto t = settings();
+  t.epochs = 5;  // 6 examples in batches of 2: 3 steps per epoch, one evaluation per epoch
+  ScriptedPolicy policy;
+  policy.script[2] = decision(StopDecision::Action::stop, "enough");
+  Trainer trainer(*s.model.network, *s.run, s.examples, {}, 0, t, OutputLayout{out.path()}, SaveInfo{}, {&policy});
+  auto result = trainer.run(std::nullopt);
+  EXPECT_EQ(result.steps, 6);
+  EXPECT_EQ(result.stop_reason, "scripted: enough");
+  ASSERT_EQ(policy.seen.size(), 2u);
+  EXPECT_EQ(policy.seen[0].step, 3);
+  EXPECT_EQ(policy.seen[1].index, 2);
+  EXPECT_FALSE(policy.seen[1].val_loss.has_value()) << "no validation data";
+  EXPECT_GT(policy.seen[1].train_loss, 0);
+  EXPECT_TRUE(std::filesystem::exists(OutputLayout{out.path()}.checkpoint(6)));
+}
+
+TEST(TrainerModes, WithoutAutoStopAStopIsOnlyReported) {
+  TempDir out;
+  auto s = setup();
+  auto t = settings();
+  t.epochs = 5;
+  t.auto_stop = false;
+  ScriptedPolicy policy;
+  policy.script[1] = decision(StopDecision::Action::stop, "enough");
+  auto result = Trainer(*s.model.network, *s.run, s.examples, {}, 0, t, OutputLayout{out.path()}, SaveInfo{}, {&policy})
+                    .run(std::nullopt);
+  EXPECT_EQ(result.steps, 15);
+  EXPECT_TRUE(result.stop_reason.empty());
+  EXPECT_EQ(policy.seen.size(), 5u);
+}
+
+TEST(TrainerModes, AdjustmentsScaleTheLearningRateAndGrowTheBatch) {
+  TempDir out;
+  auto s = setup();
+  auto t = settings();
+  t.epochs = 5;
+  ScriptedPolicy policy;
+  policy.script[1] = decision(StopDecision::Action::adjust, "slower", 0.5, 1);
+  policy.script[2] = decision(StopDecision::Action::adjust, "bigger", 1, 2);
+  Trainer trainer(*s.model.network, *s.run, s.examples, {}, 0, t, OutputLayout{out.path()}, SaveInfo{}, {&policy});
+  EXPECT_EQ(trainer.total_steps(), 15);
+  auto result = trainer.run(std::nullopt);
+  // After evaluation 2 (step 6) two micro-batches make a step: 3 epochs of 2 steps remain.
+  EXPECT_EQ(result.steps, 12);
+  EXPECT_EQ(result.total_steps, 12);
+  auto steps = entries(OutputLayout{out.path()}.metrics(), "train/learning_rate");
+  ASSERT_EQ(steps.size(), 12u);
+  EXPECT_DOUBLE_EQ(steps[2]["train/learning_rate"].get<double>(), 1e-2);
+  EXPECT_DOUBLE_EQ(steps[3]["train/learning_rate"].get<double>(), 5e-3);
+  EXPECT_EQ(steps[5]["train/effective_batch"], 2);
+  EXPECT_EQ(steps[6]["train/effective_batch"], 4);
+  EXPECT_EQ(steps[7]["train/effective_batch"], 2) << "the epoch's last micro-batch steps alone";
+}
+
+TEST(TrainerModes, TheBatchGrowsPerEpochUpToItsCap) {
+  TempDir out;
+  auto s = setup();
+  auto t = settings();
+  t.batch_size = 1;  // 6 micro-batches per epoch
+  t.epochs = 4;
+  t.batch_growth = 2;
+  t.max_batch_scale = 4;
+  Trainer trainer(*s.model.network, *s.run, s.examples, {}, 0, t, OutputLayout{out.path()}, SaveInfo{});
+  EXPECT_EQ(trainer.total_steps(), 6 + 3 + 2 + 2);
+  trainer.run(std::nullopt);
+  std::vector<std::int64_t> batches;
+  for (const auto& entry : entries(OutputLayout{out.path()}.metrics(), "train/effective_batch"))
+    batches.push_back(entry["train/effective_batch"]);
+  EXPECT_EQ(batches, (std::vector<std::int64_t>{1, 1, 1, 1, 1, 1, 2, 2, 2, 4, 2, 4, 2}));
+}
+
+TEST(TrainerModes, AResumedRunShowsTheModesTheEarlierEvaluationsAgain) {
+  auto t = settings();
+  t.max_steps = 9;  // evaluations at steps 3, 6, 9
+  t.save_steps = 6;
+  TempDir a, b;
+  auto first = setup();
+  ScriptedPolicy straight;
+  Trainer(*first.model.network, *first.run, first.examples, {}, 0, t, OutputLayout{a.path()}, SaveInfo{}, {&straight})
+      .run(std::nullopt);
+  auto second = setup();
+  ScriptedPolicy resumed;
+  Trainer(*second.model.network, *second.run, second.examples, {}, 0, t, OutputLayout{b.path()}, SaveInfo{}, {&resumed})
+      .run(OutputLayout{a.path()}.checkpoint(6));
+  ASSERT_EQ(straight.seen.size(), 3u);
+  ASSERT_EQ(resumed.seen.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(resumed.seen[i].step, straight.seen[i].step);
+    EXPECT_EQ(resumed.seen[i].train_loss, straight.seen[i].train_loss) << i;
+  }
+}
+
+TEST(TrainerModes, TheBestCheckpointIsRestoredAtTheEnd) {
+  TempDir out;
+  auto s = setup();
+  auto t = settings();
+  t.epochs = 12;
+  t.learning_rate = 5e-2;  // memorises the five training texts; the held-out one gets worse
+  std::vector<Example> validation{s.examples.back()};
+  s.examples.pop_back();
+  Trainer trainer(*s.model.network, *s.run, s.examples, validation, 0, t, OutputLayout{out.path()}, SaveInfo{});
+  auto result = trainer.run(std::nullopt);
+  ASSERT_TRUE(result.restored_best_step.has_value()) << "best at step " << result.best_step << " of " << result.steps;
+  EXPECT_LT(*result.restored_best_step, result.steps);
+  EXPECT_NEAR(trainer.evaluate(), *result.best_val_loss, 1e-6);
+  auto best = weights::SafetensorsFile::open(OutputLayout{out.path()}.best() / "trainable.safetensors");
+  for (const auto& [name, tensor] : trainable(*s.model.network))
+    EXPECT_TRUE(torch::equal(tensor, best->tensor(name))) << name;
+}
+
+TEST(TrainerModes, TrainingHistoryPngShowsTheTrainAndValidationCurves) {
+  TempDir out;
+  auto s = setup();
+  auto t = settings();
+  t.epochs = 4;
+  t.evaluations_per_epoch = 2;
+  std::vector<Example> validation{s.examples.back()};
+  Trainer(*s.model.network, *s.run, s.examples, validation, 0, t, OutputLayout{out.path()}, SaveInfo{}).run(std::nullopt);
+  const auto image = ftcore::testing::decode(OutputLayout{out.path()}.history_plot());
+  EXPECT_EQ(image.width, 1200);
+  EXPECT_EQ(image.height, 700);
+  EXPECT_GT(image.count_inside(0x1F77B4), 100) << "the training-loss curve (blue)";
+  EXPECT_GT(image.count_inside(0xFF7F0E), 20) << "the validation-loss curve and its dots (orange)";
 }

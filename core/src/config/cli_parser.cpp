@@ -32,7 +32,7 @@ std::vector<std::string> mapping_spellings(const FlagMapping& mapping) {
 }
 
 /// Spellings that take true/false, so "--gradient_checkpointing true" can be joined into
-/// "--gradient_checkpointing=true" (Boost treats a separate word after an implicit value as positional).
+/// "--gradient_checkpointing=true" (Boost would take any word after an implicit value as its value).
 std::vector<std::string> boolean_spellings(unsigned command) {
   std::vector<std::string> out;
   for (const auto& spec : option_table())
@@ -54,6 +54,9 @@ std::vector<std::string> join_boolean_values(const std::vector<std::string>& arg
     if (is_flag && i + 1 < args.size() && is_bool_word(args[i + 1])) {
       out.push_back(arg + "=" + args[i + 1]);
       ++i;
+    } else if (is_flag && i + 1 < args.size() && !args[i + 1].empty() &&
+               args[i + 1].find_first_not_of("0123456789") == std::string::npos) {
+      out.push_back(arg + "=true");  // a number after a flag is a positional argument ("--tensorboard-only 6007")
     } else {
       out.push_back(arg);
     }

@@ -111,8 +111,30 @@ std::vector<OptionSpec> make_table() {
        {"model.lora_config.modules_to_save"}, {}, {}, kRun, "Method"},
 
       // ---- training ----------------------------------------------------------------------------
-      {"mode", T::list, "medium", "NAMES", "Training mode(s): slow, medium, fast, non-stop, adaptive, "
-       "circular, force-epochs", {"training_mode"}, {}, {}, {}, kRun, "Training"},
+      {"mode", T::list, "medium", "NAMES", "Training mode(s), combinable: slow, medium, fast or non-stop (pace); "
+       "adaptive, circular, force-epochs (docs/modes.md)", {"training_mode"}, {"training.mode"}, {}, {}, kRun,
+       "Training"},
+      {"circular", T::flag, "false", "", "Add the circular mode (as --mode ...,circular)", {}, {}, {}, {}, kRun,
+       "Training"},
+      {"force-epochs", T::flag, "false", "", "Add the force-epochs mode: every requested epoch, no auto-stop", {}, {},
+       {}, {}, kRun, "Training"},
+      {"max-circular-epochs", T::integer, "100", "N", "circular: at most N cycles over the data", {}, {}, {}, {},
+       kRun, "Training"},
+      {"circular-batch-growth", T::number, "1.2", "F", "circular: effective-batch multiplier per cycle (up to 8x)",
+       {}, {}, {}, {}, kRun, "Training"},
+      {"auto-stop", T::flag, "true", "", "Stop on the early-stop rules: patience, overfitting, perfect loss, "
+       "perplexity explosion", {"early_stopping"}, {}, {}, {}, kRun, "Training"},
+      {"task-type", T::text, "auto", "TYPE", "auto (from the data), instruction or text-generation: picks the "
+       "stop thresholds", {}, {}, {"auto", "instruction", "text-generation"}, {{"text_generation", "text-generation"}},
+       kRun, "Training"},
+      {"patience", T::integer, {}, "N", "Stop after N evaluations without a better validation loss (default: 3, "
+       "text generation 5; 0: off)", {"early_stopping_patience"}, {}, {}, {}, kRun, "Training"},
+      {"overfitting-threshold", T::number, {}, "F", "Stop when validation loss exceeds training loss by this "
+       "fraction and stops improving (default: 0.1, text generation 0.2; 0: off)", {}, {}, {}, {}, kRun, "Training"},
+      {"perfect-loss", T::number, {}, "F", "Stop when the training loss reaches F (default: 0.01, text generation "
+       "0.5; 0: off)", {}, {}, {}, {}, kRun, "Training"},
+      {"restore-best", T::flag, "true", "", "End with the best checkpoint's weights (best/ becomes the output)",
+       {"load_best_model_at_end"}, {}, {}, {}, kRun, "Training"},
       {"epochs", T::number, {}, "F", "Passes over the data (default: the mode's)",
        {"num_train_epochs", "num_epochs"}, {}, {}, {}, kRun, "Training"},
       {"max-steps", T::integer, {}, "N", "Stop after N optimizer steps", {}, {}, {}, {}, kRun, "Training"},
@@ -160,6 +182,18 @@ std::vector<OptionSpec> make_table() {
        kRun, "Output"},
       {"print-config", T::flag, "false", "", "Print the resolved configuration as YAML and exit", {}, {}, {},
        {}, kRun, "Output"},
+
+      // ---- monitoring --------------------------------------------------------------------------
+      {"progress", T::text, "auto", "STYLE", "auto (a progress bar on a terminal, plain lines otherwise), bar or "
+       "plain", {}, {}, {"auto", "bar", "plain"}, {}, kRun, "Monitoring"},
+      {"tensorboard-events", T::flag, "true", "", "Write TensorBoard event files in logs/training/", {}, {}, {}, {},
+       kRun, "Monitoring"},
+      {"tensorboard", T::flag, "false", "", "Start TensorBoard on the logs while training (if installed)", {}, {},
+       {}, {}, kRun, "Monitoring"},
+      {"tensorboard-port", T::integer, "6006", "PORT", "Port TensorBoard serves on", {}, {}, {}, {}, kRun,
+       "Monitoring"},
+      {"tensorboard-only", T::flag, "false", "", "Serve the logs of --output (or --model) with TensorBoard and train "
+       "nothing; a port may follow", {}, {}, {}, {}, kRun, "Monitoring"},
 
       // ---- tokenize and template -------------------------------------------------------------
       {"input", T::text, {}, "FILE", "Texts to tokenize, one per line (a line may be a JSON string); default: "
@@ -247,6 +281,7 @@ const std::vector<FlagMapping>& flag_mappings() {
       {{"load-in-4bit"}, {"model.load_in_4bit"}, "method", "qlora", {}, "Same as --method qlora"},
       {{"use-lora"}, {"model.use_lora"}, "method", "lora", "full",
        "true: --method lora, false: --method full"},
+      {{"no-tensorboard"}, {}, "tensorboard-events", "false", {}, "Same as --tensorboard-events false"},
   };
   return mappings;
 }

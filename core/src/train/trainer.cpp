@@ -2,15 +2,19 @@
 
 #include <csignal>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "errors.hpp"
 #include "ftcore/version.hpp"
+#include "log.hpp"
 #include "model/model_config.hpp"
 #include "monitor/plot.hpp"
+#include "monitor/progress.hpp"
 #include "monitor/tensorboard.hpp"
 #include "train/gradients.hpp"
 #include "train/loss.hpp"
@@ -83,6 +87,31 @@ std::set<const void*> no_decay_parameters(nn::CausalLM& network) {
   return out;
 }
 
+json to_json(const Evaluation& e) {
+  auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"index", e.index},       {"step", e.step},         {"epoch", e.epoch},
+          {"train_loss", e.train_loss}, {"val_loss", optional(e.val_loss)}, {"best_val_loss", optional(e.best_val_loss)},
+          {"since_best", e.evaluations_since_best}};
+}
+
+Evaluation evaluation_from_json(const json& j) {
+  Evaluation e;
+  e.index = j.at("index");
+  e.step = j.at("step");
+  e.epoch = j.at("epoch");
+  e.train_loss = j.at("train_loss").is_number() ? j.at("train_loss").get<double>() : std::nan("");
+  if (j.at("val_loss").is_number()) e.val_loss = j.at("val_loss").get<double>();
+  if (j.at("best_val_loss").is_number()) e.best_val_loss = j.at("best_val_loss").get<double>();
+  e.evaluations_since_best = j.at("since_best");
+  return e;
+}
+
+std::string format_number(const char* pattern, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, pattern, value);
+  return text;
+}
+
 }  // namespace
 
 // ---- state -----------------------------------------------------------------------------------
@@ -96,6 +125,7 @@ struct Trainer::State {
   TrainerSettings settings;
   OutputLayout layout;
   SaveInfo save_info;
+  std::vector<StopPolicy*> policies;
 
   std::vector<std::pair<std::string, torch::Tensor>> trainable;
   std::unique_ptr<Optimizer> optimizer;
@@ -114,12 +144,21 @@ struct Trainer::State {
   // logs the same means as an uninterrupted one.
   double window_loss = 0;
   std::int64_t window_targets = 0;
+  // Since the last evaluation (the train loss handed to the modes), and what the modes changed.
+  double eval_window_loss = 0;
+  std::int64_t eval_window_targets = 0;
+  json evaluations = json::array();  ///< every Evaluation, shown to the modes again on resume
+  std::int64_t since_best = 0;
+  double lr_scale = 1.0, accum_scale = 1.0;
+  std::optional<std::int64_t> limit;  ///< steps of the run; none: until interrupted
 
   std::unique_ptr<monitor::EventWriter> events;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   State(nn::CausalLM& n, MethodRun& m, const std::vector<Example>& t, const std::vector<Example>& v, std::int32_t pad,
-        TrainerSettings s, OutputLayout l, SaveInfo info)
-      : network(n), method(m), train(t), validation(v), pad_id(pad), settings(s), layout(std::move(l)), save_info(std::move(info)) {}
+        TrainerSettings s, OutputLayout l, SaveInfo info, std::vector<StopPolicy*> p)
+      : network(n), method(m), train(t), validation(v), pad_id(pad), settings(s), layout(std::move(l)), save_info(std::move(info)),
+        policies(std::move(p)) {}
 
   Batching batching(bool shuffle) const {
     return {settings.batch_size, settings.max_length, settings.packing, shuffle, settings.seed};
@@ -133,19 +172,40 @@ struct Trainer::State {
     return plan;
   }
 
-  std::int64_t steps_in_epoch(std::int64_t e) {
-    return ceil_div(static_cast<std::int64_t>(plan_for(e).size()), settings.grad_accum);
+  /// Micro-batches per optimizer step in epoch `e`: --grad-accum, grown by the modes.
+  std::int64_t accumulation(std::int64_t e) const {
+    const double growth = std::min(std::pow(settings.batch_growth, static_cast<double>(e)), std::max(1.0, settings.max_batch_scale));
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(static_cast<double>(settings.grad_accum) * accum_scale * growth + 1e-9)));
   }
 
-  std::int64_t total_steps() {
+  std::int64_t micro_batches(std::int64_t e) { return static_cast<std::int64_t>(plan_for(e).size()); }
+
+  /// Steps of the whole run when it stands at micro-batch `from` of epoch `e0` after `done` steps;
+  /// nullopt without a limit.
+  std::optional<std::int64_t> total_steps(std::int64_t e0, std::int64_t from, std::int64_t done) {
     if (settings.max_steps) return *settings.max_steps;
+    if (!(settings.epochs > 0)) return std::nullopt;
     const auto whole = static_cast<std::int64_t>(std::floor(settings.epochs));
-    std::int64_t total = 0;
-    for (std::int64_t e = 0; e < whole; ++e) total += steps_in_epoch(e);
     const double fraction = settings.epochs - static_cast<double>(whole);
-    if (fraction > 0) total += static_cast<std::int64_t>(std::ceil(fraction * static_cast<double>(steps_in_epoch(whole))));
+    std::int64_t total = done;
+    for (std::int64_t e = e0; e < whole; ++e) total += ceil_div(micro_batches(e) - (e == e0 ? from : 0), accumulation(e));
+    if (fraction > 0 && e0 <= whole) {
+      const auto steps = static_cast<std::int64_t>(std::ceil(fraction * static_cast<double>(ceil_div(micro_batches(whole), accumulation(whole)))));
+      total += std::max<std::int64_t>(0, steps - (e0 == whole ? ceil_div(from, accumulation(whole)) : 0));
+    }
     planned_epoch = -1;
     return std::max<std::int64_t>(total, 1);
+  }
+
+  /// Whether the step over micro-batches [start, end) of an epoch of `size` ends at an evaluation.
+  bool evaluation_due(std::int64_t start, std::int64_t end, std::int64_t size) const {
+    if (settings.eval_steps) return step % *settings.eval_steps == 0;
+    const std::int64_t n = std::max<std::int64_t>(1, settings.evaluations_per_epoch);
+    for (std::int64_t j = 1; j <= n; ++j) {
+      const std::int64_t boundary = ceil_div(j * size, n);
+      if (start < boundary && boundary <= end) return true;
+    }
+    return false;
   }
 
   std::vector<torch::Tensor> parameters() const {
@@ -180,6 +240,7 @@ struct Trainer::State {
   void record(const json& entry) {
     history.push_back(entry);
     std::ofstream(layout.metrics(), std::ios::app) << entry.dump() << "\n";
+    if (!events) return;
     for (const auto& [key, value] : entry.items()) {
       if (key == "step" || key == "epoch" || !value.is_number()) continue;
       events->add_scalar(key, entry["step"].get<std::int64_t>(), value.get<double>());
@@ -219,6 +280,12 @@ struct Trainer::State {
                 {"best_val_loss", best_val ? json(*best_val) : json(nullptr)},
                 {"best_step", best_step},
                 {"window", {{"loss", window_loss}, {"targets", window_targets}}},
+                {"eval_window", {{"loss", eval_window_loss}, {"targets", eval_window_targets}}},
+                {"evaluations", evaluations},
+                {"since_best", since_best},
+                {"lr_scale", lr_scale},
+                {"accum_scale", accum_scale},
+                {"total_steps", limit.value_or(0)},
                 {"history", history},
                 {"optimizer", optimizer->state_json()},
                 {"loss_scaler", scaler->state()},
@@ -241,8 +308,8 @@ struct Trainer::State {
     spdlog::info("checkpoint: {}", dir.string());
   }
 
-  void load_checkpoint(const fs::path& dir) {
-    json state = model::read_json_file(dir / "trainer_state.json");
+  /// The trainable tensors of a checkpoint folder, into the network.
+  void load_trainable(const fs::path& dir) {
     auto saved = weights::SafetensorsFile::open(dir / "trainable.safetensors");
     torch::NoGradGuard no_grad;
     std::vector<std::string> problems;
@@ -259,6 +326,11 @@ struct Trainer::State {
       throw UsageError(dir.string() + ": the checkpoint does not fit this run (" + problems.front() +
                        (problems.size() > 1 ? ", and " + std::to_string(problems.size() - 1) + " more" : "") +
                        "): resume with the method, targets and rank it was written with");
+  }
+
+  void load_checkpoint(const fs::path& dir) {
+    json state = model::read_json_file(dir / "trainer_state.json");
+    load_trainable(dir);
     auto optimizer_file = weights::SafetensorsFile::open(dir / "optimizer.safetensors");
     std::map<std::string, torch::Tensor> optimizer_state;
     for (const auto& info : optimizer_file->tensors()) optimizer_state.emplace(info.name, optimizer_file->tensor(info.name).clone());
@@ -275,6 +347,32 @@ struct Trainer::State {
     window_loss = state["window"]["loss"];
     window_targets = state["window"]["targets"];
     history = state["history"];
+    if (state.contains("evaluations")) {
+      eval_window_loss = state["eval_window"]["loss"];
+      eval_window_targets = state["eval_window"]["targets"];
+      evaluations = state["evaluations"];
+      since_best = state["since_best"];
+      lr_scale = state["lr_scale"];
+      accum_scale = state["accum_scale"];
+      if (state["total_steps"].get<std::int64_t>() > 0) limit = schedule.total_steps = state["total_steps"];
+    }
+    // The modes see the evaluations again, so that their state is what it was.
+    for (const auto& entry : evaluations)
+      for (auto* policy : policies) policy->on_evaluation(evaluation_from_json(entry));
+  }
+
+  /// The best checkpoint's weights, when best/ still holds the step this run counts as best.
+  bool restore_best() {
+    const fs::path dir = layout.best();
+    if (!fs::exists(dir / "trainer_state.json")) return false;
+    if (model::read_json_file(dir / "trainer_state.json")["step"] != best_step) {
+      spdlog::warn("{} is not the checkpoint of step {} (the best of this run): the weights of the last step are kept",
+                   dir.string(), best_step);
+      return false;
+    }
+    load_trainable(dir);
+    method.load_training_state(dir);
+    return true;
   }
 
   // ---- one step ------------------------------------------------------------------------------
@@ -293,15 +391,74 @@ struct Trainer::State {
     }
     return {loss, targets};
   }
+
+  // ---- evaluations and the modes ------------------------------------------------------------
+
+  double seconds_since_start() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+
+  /// Evaluates, prints the status line, asks the modes; returns (new best, why to stop or "").
+  std::pair<bool, std::string> evaluation_point(const std::function<double()>& evaluate) {
+    Evaluation e;
+    e.index = static_cast<std::int64_t>(evaluations.size()) + 1;
+    e.step = step;
+    e.epoch = current_epoch();
+    e.train_loss = eval_window_loss / static_cast<double>(std::max<std::int64_t>(eval_window_targets, 1));
+    eval_window_loss = 0, eval_window_targets = 0;
+    bool new_best = false;
+    if (!validation.empty()) {
+      const double val = evaluate();
+      new_best = std::isfinite(val) && (!best_val || val < *best_val);
+      if (new_best) best_val = val, best_step = step, since_best = 0;
+      else ++since_best;
+      e.val_loss = val;
+      e.best_val_loss = best_val;
+      e.evaluations_since_best = since_best;
+      record({{"step", step}, {"epoch", e.epoch}, {"eval/loss", val}, {"eval/perplexity", std::exp(val)}});
+    }
+    evaluations.push_back(to_json(e));
+    monitor::EvaluationStatus status{e.index, seconds_since_start(), e.train_loss, e.val_loss, e.best_val_loss, since_best,
+                                     settings.perplexity};
+    log_event("evaluation", evaluations.back(), monitor::evaluation_status(status));
+
+    std::string stop;
+    for (std::size_t i = 0; i < policies.size(); ++i) {
+      const StopDecision decision = policies[i]->on_evaluation(e);
+      const std::string who = policies[i]->name();
+      if (decision.action == StopDecision::Action::adjust) apply_adjustment(who, decision);
+      if (decision.action != StopDecision::Action::stop) continue;
+      if (!settings.auto_stop)
+        log_event("stop_ignored", {{"mode", who}, {"reason", decision.reason}},
+                  who + " would stop here (" + decision.reason + "), but auto-stop is off: going on");
+      else if (stop.empty())
+        stop = who + ": " + decision.reason;
+    }
+    plot();
+    return {new_best, stop};
+  }
+
+  void apply_adjustment(const std::string& who, const StopDecision& decision) {
+    const auto before = accumulation(epoch);
+    lr_scale *= decision.learning_rate_scale;
+    accum_scale *= decision.batch_scale;
+    std::string change = who + ": " + decision.reason;
+    if (accumulation(epoch) != before && !settings.max_steps && limit) {
+      limit = schedule.total_steps = *total_steps(epoch, batch_index, step);
+      change += "; the run now has " + std::to_string(*limit) + " steps";
+    }
+    log_event("adjust", {{"mode", who}, {"reason", decision.reason}, {"lr_scale", lr_scale}, {"accumulation", accumulation(epoch)}},
+              change);
+  }
 };
 
 // ---- Trainer ---------------------------------------------------------------------------------
 
 Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Example>& train,
                  const std::vector<Example>& validation, std::int32_t pad_id, TrainerSettings settings, OutputLayout layout,
-                 SaveInfo save_info)
+                 SaveInfo save_info, std::vector<StopPolicy*> policies)
     : state_(std::make_unique<State>(network, method, train, validation, pad_id, settings, std::move(layout),
-                                     std::move(save_info))) {
+                                     std::move(save_info), std::move(policies))) {
   auto& s = *state_;
   if (s.train.empty()) throw UsageError("no training examples");
   for (const auto& item : network.named_parameters())
@@ -309,11 +466,21 @@ Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Exa
   if (s.trainable.empty()) throw RunError("the method left nothing to train");
   s.make_optimizer();
   s.scaler = std::make_unique<LossScaler>(settings.fp16);
-  const std::int64_t total = s.total_steps();
-  s.schedule = Schedule{settings.schedule, warmup_steps(settings.warmup_steps, settings.warmup_ratio, total), total,
-                        settings.learning_rate};
+  s.limit = s.total_steps(0, 0, 0);
+  if (s.limit) {
+    s.schedule = Schedule{settings.schedule, warmup_steps(settings.warmup_steps, settings.warmup_ratio, *s.limit), *s.limit,
+                          settings.learning_rate};
+  } else {
+    // No total to decay over: the peak learning rate after the warm-up steps (a ratio has no total either).
+    if (settings.schedule != ScheduleKind::constant)
+      spdlog::info("no step limit: the learning rate stays at its peak after warm-up (--lr-scheduler {} needs a total)",
+                   schedule_name(settings.schedule));
+    if (settings.warmup_ratio && !settings.warmup_steps)
+      spdlog::info("no step limit: --warmup-ratio has nothing to be a fraction of; give --warmup-steps for a warm-up");
+    s.schedule = Schedule{ScheduleKind::constant, warmup_steps(settings.warmup_steps, std::nullopt, 0), 0, settings.learning_rate};
+  }
   try {
-    method.begin_training(total);
+    method.begin_training(s.limit.value_or(0));
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -321,7 +488,7 @@ Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Exa
 
 Trainer::~Trainer() = default;
 
-std::int64_t Trainer::total_steps() const { return state_->schedule.total_steps; }
+std::int64_t Trainer::total_steps() const { return state_->limit.value_or(0); }
 
 double Trainer::evaluate() {
   auto& s = *state_;
@@ -350,28 +517,26 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     torch::manual_seed(settings.seed);
     std::ofstream(s.layout.metrics(), std::ios::trunc);
   }
-  s.events = std::make_unique<monitor::EventWriter>(s.layout.logs());
+  if (settings.tensorboard_events) s.events = std::make_unique<monitor::EventWriter>(s.layout.logs());
   SignalGuard signals;
   s.network.train();
 
-  const std::int64_t total = s.schedule.total_steps;
-  const std::int64_t eval_every = settings.eval_steps.value_or(std::max<std::int64_t>(1, s.steps_in_epoch(0)));
-  const std::int64_t save_every = settings.save_steps.value_or(eval_every);
   TrainResult result;
-  result.total_steps = total;
-  auto started = std::chrono::steady_clock::now();
-  auto window_start = started;
-  std::int64_t window_tokens = 0, tokens_before = s.tokens;
+  s.started = std::chrono::steady_clock::now();
+  auto window_start = s.started;
+  std::int64_t window_tokens = 0, tokens_before = s.tokens, steps_before = s.step;
+  double last_tokens_per_second = 0;
 
-  while (s.step < total) {
+  while (!s.limit || s.step < *s.limit) {
     const auto& plan = s.plan_for(s.epoch);
-    if (s.batch_index >= static_cast<std::int64_t>(plan.size())) {
+    const auto size = static_cast<std::int64_t>(plan.size());
+    if (s.batch_index >= size) {
       ++s.epoch;
       s.batch_index = 0;
       continue;
     }
-    const auto end = std::min<std::int64_t>(static_cast<std::int64_t>(plan.size()), s.batch_index + settings.grad_accum);
-    std::vector<MicroBatch> group(plan.begin() + s.batch_index, plan.begin() + end);
+    const std::int64_t start = s.batch_index, end = std::min<std::int64_t>(size, start + s.accumulation(s.epoch));
+    std::vector<MicroBatch> group(plan.begin() + start, plan.begin() + end);
     const std::int64_t tokens_at_start = s.tokens;
     auto [loss, targets] = s.accumulate(group);
     s.batch_index = end;
@@ -379,7 +544,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
 
     auto params = s.parameters();
     double grad_norm = std::nan("");
-    const double lr = learning_rate(s.schedule, s.step);
+    const double lr = learning_rate(s.schedule, s.step) * s.lr_scale;
     if (s.scaler->unscale_and_check(params)) {
       grad_norm = clip_grad_norm(params, settings.max_grad_norm);
       s.optimizer->step(lr);
@@ -393,49 +558,72 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
 
     s.window_loss += loss;
     s.window_targets += targets;
+    s.eval_window_loss += loss;
+    s.eval_window_targets += targets;
     window_tokens += s.tokens - tokens_at_start;
-    const bool last = s.step == total;
-    if (s.step % settings.logging_steps == 0 || last) {
+    const bool last = s.limit && s.step == *s.limit;
+    // The logging window's mean loss, with this step's learning rate, gradient norm and batch.
+    auto log_window = [&] {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
       const double mean = s.window_loss / static_cast<double>(std::max<std::int64_t>(s.window_targets, 1));
+      last_tokens_per_second = seconds > 0 ? static_cast<double>(window_tokens) / seconds : 0.0;
       result.train_loss = mean;
       json entry{{"step", s.step},
                  {"epoch", s.current_epoch()},
                  {"train/loss", mean},
+                 {"train/perplexity", std::exp(mean)},
                  {"train/learning_rate", lr},
-                 {"train/tokens_per_second", seconds > 0 ? static_cast<double>(window_tokens) / seconds : 0.0}};
+                 {"train/effective_batch", (end - start) * settings.batch_size},
+                 {"train/tokens_per_second", last_tokens_per_second}};
       if (std::isfinite(grad_norm)) entry["train/grad_norm"] = grad_norm;
       if (regularizer != 0) entry["train/regularizer"] = regularizer;
       s.record(entry);
-      spdlog::info("step {}/{} | epoch {:.2f} | loss {:.4f} | lr {:.3e} | grad norm {:.3f} | {:.0f} tokens/s", s.step, total,
-                   s.current_epoch(), mean, lr, grad_norm, entry["train/tokens_per_second"].get<double>());
+      log_event("step", entry,
+                "step " + std::to_string(s.step) + (s.limit ? "/" + std::to_string(*s.limit) : "") + " | epoch " +
+                    format_number("%.2f", s.current_epoch()) + " | loss " + format_number("%.4f", mean) + " | lr " +
+                    format_number("%.3e", lr) + " | grad norm " + format_number("%.3f", grad_norm) + " | " +
+                    format_number("%.0f", last_tokens_per_second) + " tokens/s");
       s.window_loss = 0, s.window_targets = 0, window_tokens = 0;
       window_start = std::chrono::steady_clock::now();
-    }
+    };
+    if (s.step % settings.logging_steps == 0 || last) log_window();
+    if (settings.progress_bar)
+      set_status_line(monitor::progress_bar({s.step, s.limit, s.current_epoch(), result.train_loss, last_tokens_per_second,
+                                             s.seconds_since_start(), s.step - steps_before}));
     bool new_best = false;
-    if (!s.validation.empty() && (s.step % eval_every == 0 || last)) {
-      const double val = evaluate();
-      result.val_loss = val;
-      new_best = !s.best_val || val < *s.best_val;
-      if (new_best) s.best_val = val, s.best_step = s.step;
-      s.record({{"step", s.step}, {"epoch", s.current_epoch()}, {"eval/loss", val}, {"eval/perplexity", std::exp(val)}});
-      spdlog::info("evaluation at step {}: validation loss {:.4f} (perplexity {:.2f}), best {:.4f} at step {}", s.step, val,
-                   std::exp(val), *s.best_val, s.best_step);
-      s.plot();
+    std::string stop;
+    if (s.evaluation_due(start, end, size) || last) std::tie(new_best, stop) = s.evaluation_point([this] { return evaluate(); });
+    const bool interrupted = stop_requested().load();
+    const bool save_due = settings.save_steps ? s.step % *settings.save_steps == 0 : s.evaluation_due(start, end, size);
+    if (!stop.empty() && s.window_targets > 0) log_window();  // the run ends here: its last steps are logged too
+    if (save_due || last || new_best || !stop.empty() || interrupted) s.save_checkpoint();
+    if (!stop.empty()) {
+      result.stop_reason = stop;
+      break;
     }
-    const bool stop = stop_requested().load();
-    if (s.step % save_every == 0 || last || new_best || stop) s.save_checkpoint();
-    if (stop) {
+    if (interrupted) {
       result.interrupted = true;
       break;
     }
   }
+  if (settings.progress_bar) set_status_line("");
   s.plot();
+  if (settings.restore_best && s.best_val && s.best_step != s.step && (!result.interrupted || settings.finish_on_interrupt) &&
+      s.restore_best()) {
+    result.restored_best_step = s.best_step;
+    spdlog::info("restored the best checkpoint: step {} (validation loss {:.4f}); the run ended at step {}", s.best_step,
+                 *s.best_val, s.step);
+  }
   result.steps = s.step;
+  result.total_steps = s.limit.value_or(0);
+  result.val_loss = s.evaluations.empty() || s.evaluations.back()["val_loss"].is_null()
+                        ? std::nullopt
+                        : std::optional<double>(s.evaluations.back()["val_loss"].get<double>());
   result.best_val_loss = s.best_val;
   result.best_step = s.best_step;
+  result.epoch = s.current_epoch();
   result.tokens = s.tokens - tokens_before;
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds = s.seconds_since_start();
   return result;
 }
 

@@ -2,7 +2,9 @@
 // The training loop: micro-batches accumulated into optimizer steps (loss normalised by the
 // trained tokens of the whole step), gradient clipping, the learning-rate schedule, evaluation,
 // logging (console, metrics.jsonl, TensorBoard, training_history.png), checkpoints that resume
-// exactly, and a clean save on SIGINT/SIGTERM.
+// exactly, and a clean save on SIGINT/SIGTERM. At every evaluation the training modes (StopPolicy)
+// are asked whether to go on, stop, or change the learning rate or the batch; the best checkpoint
+// is restored at the end.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ftcore/nn/modules.hpp"
+#include "ftcore/stop_policy.hpp"
 #include "ftcore/training_method.hpp"
 #include "train/batches.hpp"
 #include "train/checkpoints.hpp"
@@ -26,7 +29,7 @@ struct TrainerSettings {
   std::int64_t grad_accum = 1;
   std::int64_t max_length = 2048;
   bool packing = false;
-  double epochs = 3;
+  double epochs = 3;  ///< <= 0: no limit (runs until interrupted, or --max-steps)
   std::optional<std::int64_t> max_steps;
   double learning_rate = 2e-4;
   double weight_decay = 0.0;
@@ -37,11 +40,24 @@ struct TrainerSettings {
   std::optional<std::int64_t> warmup_steps;
   std::optional<double> warmup_ratio;
   std::int64_t logging_steps = 10;
-  std::optional<std::int64_t> eval_steps;  ///< default: once per epoch
+  std::optional<std::int64_t> eval_steps;  ///< default: evaluations_per_epoch
   std::optional<std::int64_t> save_steps;  ///< default: at every evaluation
   std::int64_t save_total_limit = 3;
   std::uint64_t seed = 42;
   bool fp16 = false;  ///< dynamic loss scaling
+
+  // From the modes' plan (train/modes.hpp).
+  std::int64_t evaluations_per_epoch = 1;
+  double batch_growth = 1.0;         ///< grad_accum x batch_growth^epoch ...
+  double max_batch_scale = 1.0;      ///< ... up to this multiple
+  bool auto_stop = true;             ///< a policy's stop ends the run (else it is only reported)
+  bool finish_on_interrupt = false;  ///< SIGINT ends the run like its last step (non-stop)
+  bool restore_best = true;          ///< end with the best checkpoint's trainable weights
+  bool perplexity = false;           ///< status lines show the validation perplexity (text generation)
+
+  // Monitoring.
+  bool tensorboard_events = true;
+  bool progress_bar = false;  ///< a status line redrawn at every step (a terminal)
 };
 
 struct TrainResult {
@@ -51,7 +67,10 @@ struct TrainResult {
   std::optional<double> val_loss;    ///< of the last evaluation
   std::optional<double> best_val_loss;
   std::int64_t best_step = 0;
-  bool interrupted = false;
+  bool interrupted = false;  ///< by SIGINT/SIGTERM (with finish_on_interrupt the outputs are due anyway)
+  std::string stop_reason;   ///< "mode: why" when a policy ended the run
+  std::optional<std::int64_t> restored_best_step;
+  double epoch = 0;          ///< where the run ended
   double seconds = 0;
   std::int64_t tokens = 0;
 };
@@ -62,10 +81,12 @@ std::atomic<bool>& stop_requested();
 class Trainer {
  public:
   Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Example>& train, const std::vector<Example>& validation,
-          std::int32_t pad_id, TrainerSettings settings, OutputLayout layout, SaveInfo save_info);
+          std::int32_t pad_id, TrainerSettings settings, OutputLayout layout, SaveInfo save_info,
+          std::vector<StopPolicy*> policies = {});
   ~Trainer();
 
-  /// Optimizer steps a run of these settings makes.
+  /// Optimizer steps a run of these settings makes (0: no limit). A mode that grows the batch
+  /// later (adaptive) lowers it.
   std::int64_t total_steps() const;
   /// Trains, from the start or from a checkpoint folder.
   TrainResult run(const std::optional<std::filesystem::path>& resume_from);

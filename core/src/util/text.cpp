@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace ftcore::text {
 
@@ -82,6 +83,12 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best = closest(word, candidates);
   return best.empty() ? std::string() : " (did you mean '" + best + "'?)";
+}
+
+std::string format_fixed(double value, int decimals) {
+  char out[64];
+  std::snprintf(out, sizeof out, "%.*f", decimals, value);
+  return out;
 }
 
 }  // namespace ftcore::text

@@ -7,4 +7,4 @@
 
 /// Bumped whenever an SDK interface or the plugin descriptor changes incompatibly.
 /// The loader refuses a plugin whose ABI version differs from the running engine's.
-#define FTCORE_ABI_VERSION 3u
+#define FTCORE_ABI_VERSION 4u
