@@ -155,7 +155,7 @@ void apply_plan(train::TrainerSettings& s, const TrainingPlan& plan, const confi
     else
       s.learning_rate *= plan.learning_rate_scale;
   }
-  s.evaluations_per_epoch = std::max<std::int64_t>(1, std::llround(plan.evaluations_per_epoch));
+  s.evaluations_per_epoch = std::llround(plan.evaluations_per_epoch);  // make_plan keeps it at least 1
   s.batch_growth = plan.batch_growth;
   s.max_batch_scale = plan.max_batch_scale;
   s.auto_stop = plan.auto_stop;
@@ -184,9 +184,9 @@ int serve_logs(const config::Config& config, const std::vector<std::string>& pos
     throw UsageError("--tensorboard-only: no training logs in " + layout.logs().string() + "; train into " + *root + " first");
   auto program = monitor::find_tensorboard();
   if (!program) throw RunError(monitor::tensorboard_install_hint());
-  std::cout << "TensorBoard: http://localhost:" << port << "/ serving " << layout.logs().parent_path().string()
+  std::cout << "TensorBoard: http://localhost:" << port << "/ serving " << layout.tensorboard_dir().string()
             << " (Ctrl-C stops it)" << std::endl;
-  monitor::serve_tensorboard(*program, layout.logs().parent_path(), static_cast<int>(port));
+  monitor::serve_tensorboard(*program, layout.tensorboard_dir(), static_cast<int>(port));
 }
 
 /// --tensorboard: TensorBoard beside the run, when installed.
@@ -200,10 +200,10 @@ std::unique_ptr<monitor::TensorBoardProcess> start_tensorboard(const config::Con
   }
   const auto port = static_cast<int>(*config.integer("tensorboard-port"));
   fs::create_directories(layout.logs());
-  auto process = std::make_unique<monitor::TensorBoardProcess>(*program, layout.logs().parent_path(), port,
-                                                               layout.logs().parent_path() / "tensorboard.log");
+  auto process = std::make_unique<monitor::TensorBoardProcess>(*program, layout.tensorboard_dir(), port,
+                                                               layout.tensorboard_log());
   spdlog::info("TensorBoard: http://localhost:{}/ (pid {}; its output in {})", port, process->pid(),
-               (layout.logs().parent_path() / "tensorboard.log").string());
+               layout.tensorboard_log().string());
   return process;
 }
 
@@ -212,9 +212,9 @@ std::string ending(const train::TrainResult& result) {
   std::string why;
   if (!result.stop_reason.empty()) why = "stopped at step " + std::to_string(result.steps) + ": " + result.stop_reason;
   else if (result.interrupted) why = "interrupted at step " + std::to_string(result.steps) + " (non-stop mode ends so)";
-  else why = "finished at step " + std::to_string(result.steps) + " (epoch " + text::format_fixed(result.epoch, 2) + ")";
+  else why = "finished at step " + std::to_string(result.steps) + " (epoch " + text::format_number("%.2f", result.epoch) + ")";
   if (result.best_val_loss)
-    why += "; best validation loss " + text::format_fixed(*result.best_val_loss, 4) + " at step " +
+    why += "; best validation loss " + text::format_number("%.4f", *result.best_val_loss) + " at step " +
            std::to_string(result.best_step) + (result.restored_best_step ? " (restored)" : "");
   return why;
 }
@@ -365,7 +365,7 @@ int run_command(const Args& args) {
                settings.optimizer, paging);
   if (tensorboard && tensorboard->exited())
     spdlog::warn("TensorBoard exited at once (status {}): see {}", *tensorboard->exited(),
-                 (layout.logs().parent_path() / "tensorboard.log").string());
+                 layout.tensorboard_log().string());
   train::TrainResult result = trainer.run(resume_from);
   if (result.interrupted && !settings.finish_on_interrupt) {
     std::cout << "interrupted at step " << result.steps << " of " << result.total_steps << "; saved "

@@ -18,10 +18,6 @@ template <class T>
 std::unique_ptr<StopPolicy> make() {
   return std::make_unique<T>();
 }
-template <int I>
-std::unique_ptr<StopPolicy> preset() {
-  return std::make_unique<modes::PresetPolicy>(modes::presets().at(I));
-}
 
 /// A registry with the built-in modes, as the plugins register them.
 const Registry& registry() {
@@ -29,8 +25,7 @@ const Registry& registry() {
   static bool filled = false;
   if (!filled) {
     Registry::Staging staged({"test", ""});
-    std::unique_ptr<StopPolicy> (*presets[])() = {&preset<0>, &preset<1>, &preset<2>, &preset<3>};
-    for (std::size_t i = 0; i < 4; ++i) staged.add_stop_policy(modes::presets()[i].name, "", presets[i]);
+    modes::register_presets(staged);
     staged.add_stop_policy("adaptive", "", &make<modes::Adaptive>);
     staged.add_stop_policy("circular", "", &make<modes::Circular>);
     staged.add_stop_policy("force-epochs", "", &make<modes::ForceEpochs>);

@@ -4,17 +4,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "util/text.hpp"
+
 namespace ftcore::monitor {
-
-namespace {
-
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
-
-}  // namespace
 
 std::string clock_text(double seconds) {
   const auto total = static_cast<std::int64_t>(std::max(0.0, std::isfinite(seconds) ? seconds : 0.0));
@@ -35,9 +27,9 @@ std::string progress_bar(const ProgressState& s, int width) {
   } else {
     out += "step " + std::to_string(s.step);
   }
-  out += " | epoch " + format("%.2f", s.epoch);
-  if (s.loss) out += " | loss " + format("%.4f", *s.loss);
-  out += " | " + format("%.0f", s.tokens_per_second) + " tok/s | " + clock_text(s.elapsed);
+  out += " | epoch " + text::format_number("%.2f", s.epoch);
+  if (s.loss) out += " | loss " + text::format_number("%.4f", *s.loss);
+  out += " | " + text::format_number("%.0f", s.tokens_per_second) + " tok/s | " + clock_text(s.elapsed);
   if (s.total && s.steps_this_run > 0 && s.step < *s.total) {
     const double per_step = s.elapsed / static_cast<double>(s.steps_this_run);
     out += " < " + clock_text(per_step * static_cast<double>(*s.total - s.step));
@@ -47,12 +39,12 @@ std::string progress_bar(const ProgressState& s, int width) {
 
 std::string evaluation_status(const EvaluationStatus& s) {
   std::string out = "Evaluation #" + std::to_string(s.index) + " | Time " + clock_text(s.elapsed) + " | Train loss " +
-                    format("%.4f", s.train_loss);
+                    text::format_number("%.4f", s.train_loss);
   if (s.val_loss) {
-    out += " | Val loss " + format("%.4f", *s.val_loss);
-    if (s.best_val_loss) out += " | Best val " + format("%.4f", *s.best_val_loss);
+    out += " | Val loss " + text::format_number("%.4f", *s.val_loss);
+    if (s.best_val_loss) out += " | Best val " + text::format_number("%.4f", *s.best_val_loss);
     out += " | Patience " + std::to_string(s.since_best);
-    if (s.perplexity) out += " | Perplexity " + format("%.2f", std::exp(*s.val_loss));
+    if (s.perplexity) out += " | Perplexity " + text::format_number("%.2f", std::exp(*s.val_loss));
   }
   return out;
 }

@@ -18,7 +18,9 @@ struct OutputLayout {
   std::filesystem::path checkpoint(std::int64_t step) const { return checkpoints() / ("checkpoint-" + std::to_string(step)); }
   std::filesystem::path last() const { return checkpoints() / "last"; }
   std::filesystem::path best() const { return checkpoints() / "best"; }
-  std::filesystem::path logs() const { return root / "logs" / "training"; }
+  std::filesystem::path tensorboard_dir() const { return root / "logs"; }  ///< one run per folder below
+  std::filesystem::path logs() const { return tensorboard_dir() / "training"; }
+  std::filesystem::path tensorboard_log() const { return tensorboard_dir() / "tensorboard.log"; }  ///< --tensorboard's output
   std::filesystem::path metrics() const { return logs() / "metrics.jsonl"; }
   std::filesystem::path history_plot() const { return root / "training_history.png"; }
   std::filesystem::path resolved_config() const { return root / "config.resolved.yaml"; }

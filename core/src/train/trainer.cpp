@@ -2,9 +2,7 @@
 
 #include <csignal>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
-#include <functional>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -19,6 +17,7 @@
 #include "train/gradients.hpp"
 #include "train/loss.hpp"
 #include "train/optimizer.hpp"
+#include "util/text.hpp"
 #include "weights/safetensors.hpp"
 
 namespace ftcore::train {
@@ -106,12 +105,6 @@ Evaluation evaluation_from_json(const json& j) {
   return e;
 }
 
-std::string format_number(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
-
 }  // namespace
 
 // ---- state -----------------------------------------------------------------------------------
@@ -150,7 +143,6 @@ struct Trainer::State {
   json evaluations = json::array();  ///< every Evaluation, shown to the modes again on resume
   std::int64_t since_best = 0;
   double lr_scale = 1.0, accum_scale = 1.0;
-  std::optional<std::int64_t> limit;  ///< steps of the run; none: until interrupted
 
   std::unique_ptr<monitor::EventWriter> events;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -159,6 +151,11 @@ struct Trainer::State {
         TrainerSettings s, OutputLayout l, SaveInfo info, std::vector<StopPolicy*> p)
       : network(n), method(m), train(t), validation(v), pad_id(pad), settings(s), layout(std::move(l)), save_info(std::move(info)),
         policies(std::move(p)) {}
+
+  /// Steps of the run (the schedule's total); none: until interrupted.
+  std::optional<std::int64_t> limit() const {
+    return schedule.total_steps > 0 ? std::optional<std::int64_t>(schedule.total_steps) : std::nullopt;
+  }
 
   Batching batching(bool shuffle) const {
     return {settings.batch_size, settings.max_length, settings.packing, shuffle, settings.seed};
@@ -282,10 +279,9 @@ struct Trainer::State {
                 {"window", {{"loss", window_loss}, {"targets", window_targets}}},
                 {"eval_window", {{"loss", eval_window_loss}, {"targets", eval_window_targets}}},
                 {"evaluations", evaluations},
-                {"since_best", since_best},
                 {"lr_scale", lr_scale},
                 {"accum_scale", accum_scale},
-                {"total_steps", limit.value_or(0)},
+                {"total_steps", schedule.total_steps},
                 {"history", history},
                 {"optimizer", optimizer->state_json()},
                 {"loss_scaler", scaler->state()},
@@ -351,10 +347,10 @@ struct Trainer::State {
       eval_window_loss = state["eval_window"]["loss"];
       eval_window_targets = state["eval_window"]["targets"];
       evaluations = state["evaluations"];
-      since_best = state["since_best"];
+      if (!evaluations.empty()) since_best = evaluations.back()["since_best"];
       lr_scale = state["lr_scale"];
       accum_scale = state["accum_scale"];
-      if (state["total_steps"].get<std::int64_t>() > 0) limit = schedule.total_steps = state["total_steps"];
+      schedule.total_steps = state["total_steps"];
     }
     // The modes see the evaluations again, so that their state is what it was.
     for (const auto& entry : evaluations)
@@ -398,8 +394,23 @@ struct Trainer::State {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
 
+  /// The loss (mean cross-entropy per trained token) of the validation examples.
+  double evaluate() {
+    torch::NoGradGuard no_grad;
+    network.eval();
+    double loss = 0;
+    std::int64_t targets = 0;
+    for (const auto& micro : plan_epoch(validation, batching(false), 0)) {
+      Batch batch = collate(validation, micro, pad_id);
+      loss += loss_sum(network, batch).item<double>();
+      targets += batch.targets;
+    }
+    network.train();
+    return targets > 0 ? loss / static_cast<double>(targets) : std::nan("");
+  }
+
   /// Evaluates, prints the status line, asks the modes; returns (new best, why to stop or "").
-  std::pair<bool, std::string> evaluation_point(const std::function<double()>& evaluate) {
+  std::pair<bool, std::string> evaluation_point() {
     Evaluation e;
     e.index = static_cast<std::int64_t>(evaluations.size()) + 1;
     e.step = step;
@@ -443,9 +454,9 @@ struct Trainer::State {
     lr_scale *= decision.learning_rate_scale;
     accum_scale *= decision.batch_scale;
     std::string change = who + ": " + decision.reason;
-    if (accumulation(epoch) != before && !settings.max_steps && limit) {
-      limit = schedule.total_steps = *total_steps(epoch, batch_index, step);
-      change += "; the run now has " + std::to_string(*limit) + " steps";
+    if (accumulation(epoch) != before && !settings.max_steps && limit()) {
+      schedule.total_steps = *total_steps(epoch, batch_index, step);
+      change += "; the run now has " + std::to_string(schedule.total_steps) + " steps";
     }
     log_event("adjust", {{"mode", who}, {"reason", decision.reason}, {"lr_scale", lr_scale}, {"accumulation", accumulation(epoch)}},
               change);
@@ -466,9 +477,8 @@ Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Exa
   if (s.trainable.empty()) throw RunError("the method left nothing to train");
   s.make_optimizer();
   s.scaler = std::make_unique<LossScaler>(settings.fp16);
-  s.limit = s.total_steps(0, 0, 0);
-  if (s.limit) {
-    s.schedule = Schedule{settings.schedule, warmup_steps(settings.warmup_steps, settings.warmup_ratio, *s.limit), *s.limit,
+  if (const auto total = s.total_steps(0, 0, 0)) {
+    s.schedule = Schedule{settings.schedule, warmup_steps(settings.warmup_steps, settings.warmup_ratio, *total), *total,
                           settings.learning_rate};
   } else {
     // No total to decay over: the peak learning rate after the warm-up steps (a ratio has no total either).
@@ -480,7 +490,7 @@ Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Exa
     s.schedule = Schedule{ScheduleKind::constant, warmup_steps(settings.warmup_steps, std::nullopt, 0), 0, settings.learning_rate};
   }
   try {
-    method.begin_training(s.limit.value_or(0));
+    method.begin_training(s.schedule.total_steps);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -488,22 +498,9 @@ Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Exa
 
 Trainer::~Trainer() = default;
 
-std::int64_t Trainer::total_steps() const { return state_->limit.value_or(0); }
+std::int64_t Trainer::total_steps() const { return state_->schedule.total_steps; }
 
-double Trainer::evaluate() {
-  auto& s = *state_;
-  torch::NoGradGuard no_grad;
-  s.network.eval();
-  double loss = 0;
-  std::int64_t targets = 0;
-  for (const auto& micro : plan_epoch(s.validation, s.batching(false), 0)) {
-    Batch batch = collate(s.validation, micro, s.pad_id);
-    loss += loss_sum(s.network, batch).item<double>();
-    targets += batch.targets;
-  }
-  s.network.train();
-  return targets > 0 ? loss / static_cast<double>(targets) : std::nan("");
-}
+double Trainer::evaluate() { return state_->evaluate(); }
 
 TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
   auto& s = *state_;
@@ -527,7 +524,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
   std::int64_t window_tokens = 0, tokens_before = s.tokens, steps_before = s.step;
   double last_tokens_per_second = 0;
 
-  while (!s.limit || s.step < *s.limit) {
+  while (!s.limit() || s.step < *s.limit()) {
     const auto& plan = s.plan_for(s.epoch);
     const auto size = static_cast<std::int64_t>(plan.size());
     if (s.batch_index >= size) {
@@ -561,7 +558,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     s.eval_window_loss += loss;
     s.eval_window_targets += targets;
     window_tokens += s.tokens - tokens_at_start;
-    const bool last = s.limit && s.step == *s.limit;
+    const bool last = s.limit() && s.step == *s.limit();
     // The logging window's mean loss, with this step's learning rate, gradient norm and batch.
     auto log_window = [&] {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
@@ -579,22 +576,23 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
       if (regularizer != 0) entry["train/regularizer"] = regularizer;
       s.record(entry);
       log_event("step", entry,
-                "step " + std::to_string(s.step) + (s.limit ? "/" + std::to_string(*s.limit) : "") + " | epoch " +
-                    format_number("%.2f", s.current_epoch()) + " | loss " + format_number("%.4f", mean) + " | lr " +
-                    format_number("%.3e", lr) + " | grad norm " + format_number("%.3f", grad_norm) + " | " +
-                    format_number("%.0f", last_tokens_per_second) + " tokens/s");
+                "step " + std::to_string(s.step) + (s.limit() ? "/" + std::to_string(*s.limit()) : "") + " | epoch " +
+                    text::format_number("%.2f", s.current_epoch()) + " | loss " + text::format_number("%.4f", mean) + " | lr " +
+                    text::format_number("%.3e", lr) + " | grad norm " + text::format_number("%.3f", grad_norm) + " | " +
+                    text::format_number("%.0f", last_tokens_per_second) + " tokens/s");
       s.window_loss = 0, s.window_targets = 0, window_tokens = 0;
       window_start = std::chrono::steady_clock::now();
     };
     if (s.step % settings.logging_steps == 0 || last) log_window();
     if (settings.progress_bar)
-      set_status_line(monitor::progress_bar({s.step, s.limit, s.current_epoch(), result.train_loss, last_tokens_per_second,
+      set_status_line(monitor::progress_bar({s.step, s.limit(), s.current_epoch(), result.train_loss, last_tokens_per_second,
                                              s.seconds_since_start(), s.step - steps_before}));
     bool new_best = false;
     std::string stop;
-    if (s.evaluation_due(start, end, size) || last) std::tie(new_best, stop) = s.evaluation_point([this] { return evaluate(); });
+    const bool evaluation_due = s.evaluation_due(start, end, size);
+    if (evaluation_due || last) std::tie(new_best, stop) = s.evaluation_point();
     const bool interrupted = stop_requested().load();
-    const bool save_due = settings.save_steps ? s.step % *settings.save_steps == 0 : s.evaluation_due(start, end, size);
+    const bool save_due = settings.save_steps ? s.step % *settings.save_steps == 0 : evaluation_due;
     if (!stop.empty() && s.window_targets > 0) log_window();  // the run ends here: its last steps are logged too
     if (save_due || last || new_best || !stop.empty() || interrupted) s.save_checkpoint();
     if (!stop.empty()) {
@@ -615,7 +613,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
                  *s.best_val, s.step);
   }
   result.steps = s.step;
-  result.total_steps = s.limit.value_or(0);
+  result.total_steps = s.schedule.total_steps;
   result.val_loss = s.evaluations.empty() || s.evaluations.back()["val_loss"].is_null()
                         ? std::nullopt
                         : std::optional<double>(s.evaluations.back()["val_loss"].get<double>());

@@ -85,9 +85,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return best.empty() ? std::string() : " (did you mean '" + best + "'?)";
 }
 
-std::string format_fixed(double value, int decimals) {
+std::string format_number(const char* pattern, double value) {
   char out[64];
-  std::snprintf(out, sizeof out, "%.*f", decimals, value);
+  std::snprintf(out, sizeof out, pattern, value);
   return out;
 }
 

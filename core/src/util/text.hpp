@@ -9,8 +9,8 @@ namespace ftcore::text {
 std::vector<std::string> split(std::string_view s, char sep, bool keep_empty = false);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string trim(std::string_view s);
-/// `value` with exactly `decimals` digits after the point ("0.5234").
-std::string format_fixed(double value, int decimals);
+/// One number through a printf pattern: format_number("%.4f", 0.52341) is "0.5234".
+std::string format_number(const char* pattern, double value);
 std::string lower(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);

@@ -65,4 +65,21 @@ std::unique_ptr<StopPolicy> make_preset(const std::string& name) {
   return nullptr;
 }
 
+namespace {
+
+// The registry takes plain function pointers: one instantiation per row.
+template <std::size_t Row>
+std::unique_ptr<StopPolicy> make_row() {
+  return std::make_unique<PresetPolicy>(presets().at(Row));
+}
+
+}  // namespace
+
+void register_presets(Registrar& registrar) {
+  std::unique_ptr<StopPolicy> (*const factories[])() = {&make_row<0>, &make_row<1>, &make_row<2>, &make_row<3>};
+  static_assert(sizeof factories / sizeof factories[0] == 4, "one factory per row of presets()");
+  for (std::size_t i = 0; i < presets().size(); ++i)
+    registrar.add_stop_policy(presets()[i].name, presets()[i].description, factories[i]);
+}
+
 }  // namespace ftcore::modes

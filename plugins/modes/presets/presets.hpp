@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ftcore/registry.hpp"
 #include "ftcore/stop_policy.hpp"
 
 namespace ftcore::modes {
@@ -38,5 +39,8 @@ class PresetPolicy final : public StopPolicy {
 
 /// A fresh policy for a preset's name; nullptr for another name.
 std::unique_ptr<StopPolicy> make_preset(const std::string& name);
+
+/// Adds a factory for each row of presets() (the plugin's register function, and tests).
+void register_presets(Registrar& registrar);
 
 }  // namespace ftcore::modes
