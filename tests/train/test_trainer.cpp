@@ -71,14 +71,18 @@ TrainerSettings settings() {
   return t;
 }
 
+/// The entries of metrics.jsonl that hold `key`.
+std::vector<json> entries(const std::filesystem::path& metrics, const std::string& key) {
+  std::vector<json> out;
+  std::ifstream in(metrics);
+  for (std::string line; std::getline(in, line);)
+    if (auto entry = json::parse(line); entry.contains(key)) out.push_back(entry);
+  return out;
+}
+
 std::vector<double> losses(const std::filesystem::path& metrics) {
   std::vector<double> out;
-  std::ifstream in(metrics);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto entry = json::parse(line);
-    if (entry.contains("train/loss")) out.push_back(entry["train/loss"].get<double>());
-  }
+  for (const auto& entry : entries(metrics, "train/loss")) out.push_back(entry["train/loss"].get<double>());
   return out;
 }
 
@@ -220,14 +224,6 @@ StopDecision decision(StopDecision::Action action, std::string reason, double lr
   d.learning_rate_scale = lr;
   d.batch_scale = batch;
   return d;
-}
-
-std::vector<json> entries(const std::filesystem::path& metrics, const std::string& key) {
-  std::vector<json> out;
-  std::ifstream in(metrics);
-  for (std::string line; std::getline(in, line);)
-    if (auto entry = json::parse(line); entry.contains(key)) out.push_back(entry);
-  return out;
 }
 
 }  // namespace
