@@ -43,6 +43,14 @@ expect "circular with --epochs is refused" 2 "--epochs 5: mode 'circular' sets t
   "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --circular --epochs 5
 expect "an unknown mode names the installed ones" 2 "no training mode 'circulr' \(did you mean 'circular'\?\); installed: adaptive, circular, early-stop, fast" -- \
   "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --mode circulr
+expect "a negative --patience names the option and the mode" 2 "--patience -1: must be at least 0 \(mode 'early-stop'\)" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --patience -1
+expect "--circular-batch-growth below 1" 2 "--circular-batch-growth 0.5: must be a number of at least 1 \(mode 'circular'\)" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --circular --circular-batch-growth 0.5
+expect "--tensorboard-port outside 1-65535" 2 "--tensorboard-port 0: a port is 1-65535" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --tensorboard-port 0
+expect "--progress takes auto, bar or plain" 2 "--progress: expected one of auto, bar, plain, got 'fancy'" -- \
+  "$FTCORE" run --model "$M" --data "$D/alpaca.json" --output "$TMP/bad" --progress fancy
 expect "nothing was written by the refusals" 0 "^absent$" -- bash -c "test -e '$TMP/bad' || echo absent"
 
 # ---- circular ----------------------------------------------------------------------------------------------

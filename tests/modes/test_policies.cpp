@@ -1,5 +1,7 @@
 // Each built-in mode on its own: the plan it makes and its answer to made-up evaluations.
 #include <cmath>
+#include <functional>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -19,6 +21,16 @@ config::Config options(std::initializer_list<std::pair<const char*, const char*>
   config::Config c;
   for (const auto& [key, value] : values) c.set_text(key, value, config::Layer::cli, std::string("--") + key);
   return c;
+}
+
+/// The message of the std::invalid_argument `f` throws ("no error" when it throws none).
+std::string refusal(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 Evaluation evaluation(std::int64_t index, double train, std::optional<double> val = std::nullopt,
@@ -108,7 +120,8 @@ TEST(Circular, RefusesImpossibleOptions) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "--max-circular-epochs 0: must be at least 1");
   }
-  EXPECT_THROW(modes::Circular().adjust_plan(plan, options({{"circular-batch-growth", "0.5"}})), std::invalid_argument);
+  EXPECT_EQ(refusal([&] { modes::Circular().adjust_plan(plan, options({{"circular-batch-growth", "0.5"}})); }),
+            "--circular-batch-growth 0.5: must be a number of at least 1");
 }
 
 TEST(EarlyStop, ThresholdsFollowTheTaskAndUserValuesWin) {
@@ -130,8 +143,12 @@ TEST(EarlyStop, ThresholdsFollowTheTaskAndUserValuesWin) {
   EXPECT_EQ(policy.summary(),
             "early-stop (text-generation task): patience 7 evaluations, overfitting threshold 20%, perfect loss 0.5000, "
             "stop when validation perplexity exceeds 2x its best");
-  EXPECT_THROW(modes::EarlyStop().adjust_plan(plan, options({{"patience", "-1"}})), std::invalid_argument);
-  EXPECT_THROW(modes::EarlyStop().adjust_plan(plan, options({{"overfitting-threshold", "-0.1"}})), std::invalid_argument);
+  EXPECT_EQ(refusal([&] { modes::EarlyStop().adjust_plan(plan, options({{"patience", "-1"}})); }),
+            "--patience -1: must be at least 0");
+  EXPECT_EQ(refusal([&] { modes::EarlyStop().adjust_plan(plan, options({{"overfitting-threshold", "-0.1"}})); }),
+            "--overfitting-threshold -0.1: must be a number of at least 0");
+  EXPECT_EQ(refusal([&] { modes::EarlyStop().adjust_plan(plan, options({{"perfect-loss", "-1"}})); }),
+            "--perfect-loss -1: must be a number of at least 0");
 }
 
 TEST(EarlyStop, EachRuleStopsWithItsReason) {

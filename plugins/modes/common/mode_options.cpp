@@ -16,8 +16,8 @@ std::optional<std::int64_t> integer_at_least(const Options& options, const std::
 std::optional<double> number_at_least(const Options& options, const std::string& key, double minimum) {
   auto value = options.number(key);
   if (value && !(std::isfinite(*value) && *value >= minimum))
-    throw std::invalid_argument("--" + key + " " + std::to_string(*value) + ": must be a number of at least " +
-                                std::to_string(minimum));
+    throw std::invalid_argument("--" + key + " " + number_text(*value) + ": must be a number of at least " +
+                                number_text(minimum));
   return value;
 }
 
