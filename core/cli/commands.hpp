@@ -17,5 +17,6 @@ int generate_command(const Args& args);
 int chat_command(const Args& args);
 int init_model_command(const Args& args);
 int merge_command(const Args& args);
+int bench_command(const Args& args);
 
 }  // namespace ftcore::cli

@@ -52,6 +52,7 @@ int init_model_command(const Args& args) {
   options.seed = static_cast<std::uint64_t>(*config.integer("seed"));
   options.out = config.text("output").value_or("");
   options.overwrite = config.flag("overwrite");
+  options.weights_dtype = *config.text("weights-dtype");
   auto data = config.list("tokenizer-data");
   if (!data.empty()) {
     data::Dataset dataset = data::load_dataset(data::resolve_inputs({data, "", ""}).files, session.registry, {});

@@ -28,6 +28,7 @@ const std::map<std::string, CommandEntry>& commands() {
       {"chat", {ftcore::cli::chat_command, "Talk with a model interactively"}},
       {"init-model", {ftcore::cli::init_model_command, "Write a small random model of any installed family"}},
       {"merge", {ftcore::cli::merge_command, "Fold an adapter into its base model's weights"}},
+      {"bench", {ftcore::cli::bench_command, "Time a training workload on a preset model: tokens/s, memory, MFU"}},
   };
   return table;
 }

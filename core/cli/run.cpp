@@ -20,6 +20,7 @@
 #include "session.hpp"
 #include "train/modes.hpp"
 #include "train/trainer.hpp"
+#include "training_setup.hpp"
 #include "util/sha256.hpp"
 #include "util/text.hpp"
 
@@ -30,51 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using config::Layer;
-
-std::string installed(const Registry& registry, ComponentKind kind) {
-  auto names = registry.names(kind);
-  return names.empty() ? "none" : text::join(names, ", ");
-}
-
-const TrainingMethod& choose_method(const Session& session) {
-  const std::string name = *session.config.text("method");
-  if (const TrainingMethod* method = session.registry.method(name)) return *method;
-  throw UsageError("--method '" + name + "': no such training method" +
-                   text::did_you_mean(name, session.registry.names(ComponentKind::method)) +
-                   "; installed: " + installed(session.registry, ComponentKind::method));
-}
-
-/// The handler's facts and the method's defaults join the configuration below YAML and flags.
-void apply_layers(config::Config& config, const ModelHandler& handler, const FamilyFacts& facts,
-                  const TrainingMethod& method) {
-  config.set("max-length", facts.max_length, Layer::handler, "handler " + handler.name() + " (max_position_embeddings)");
-  if (config.text("precision") == std::string("auto"))
-    config.set("precision", facts.training_precision, Layer::handler, "handler " + handler.name());
-  for (const auto& [key, value] : method.defaults()) config.set_text(key, value, Layer::method, "method " + method.name());
-  if (!config.has("epochs")) config.set("epochs", 3.0, Layer::builtin, "built-in default (mode medium)");
-  if (!config.has("lora-alpha"))
-    if (auto r = config.integer("lora-r")) config.set("lora-alpha", 2.0 * static_cast<double>(*r), Layer::method, "2 x lora-r");
-}
-
-/// --lora-r auto: by model size, <1B 8, 1-3B 16, 3-7B 32, 7-13B 64, 13-30B 128, larger 256.
-std::int64_t auto_rank(std::int64_t parameters) {
-  const double billions = static_cast<double>(parameters) / 1e9;
-  for (auto [limit, rank] : {std::pair{1.0, 8}, {3.0, 16}, {7.0, 32}, {13.0, 64}, {30.0, 128}})
-    if (billions < limit) return rank;
-  return 256;
-}
-
-void resolve_auto_rank(config::Config& config, nn::CausalLM& network) {
-  if (config.text("lora-r") != std::string("auto")) return;
-  std::int64_t parameters = 0;
-  for (const auto& p : network.parameters()) parameters += p.numel();
-  const std::int64_t rank = auto_rank(parameters);
-  const auto origin = config.find("lora-r")->origin + " = auto (" + std::to_string(parameters) + " parameters)";
-  config.set("lora-r", rank, config.find("lora-r")->layer, origin);
-  // lora-alpha follows the rank unless something else set it (apply_layers could not: the rank was "auto").
-  const config::Setting* alpha = config.find("lora-alpha");
-  if (!alpha || alpha->origin == "2 x lora-r") config.set("lora-alpha", 2.0 * rank, Layer::method, "2 x lora-r");
-}
 
 std::optional<std::int32_t> token_id(const model::Model& model, const char* key) {
   fs::path file = model.dir / "tokenizer_config.json";
@@ -105,38 +61,23 @@ std::pair<std::vector<train::Example>, std::vector<train::Example>> split(std::v
 
 train::TrainerSettings trainer_settings(const config::Config& config, torch::ScalarType dtype) {
   train::TrainerSettings s;
-  s.batch_size = *config.integer("batch-size");
-  s.grad_accum = config.integer("grad-accum").value_or(1);
+  read_optimizer_settings(config, s);
   s.max_length = *config.integer("max-length");
   s.packing = config.flag("packing");
   s.epochs = config.number("epochs").value_or(3.0);
   s.max_steps = config.integer("max-steps");
-  s.learning_rate = config.number("learning-rate").value_or(2e-4);
-  s.weight_decay = config.number("weight-decay").value_or(0.0);
-  s.max_grad_norm = *config.number("max-grad-norm");
-  s.adam_beta1 = *config.number("adam-beta1");
-  s.adam_beta2 = *config.number("adam-beta2");
-  s.adam_epsilon = *config.number("adam-epsilon");
-  s.optimizer = *config.text("optimizer");
-  s.schedule = train::parse_schedule(*config.text("lr-scheduler"));
-  s.warmup_steps = config.integer("warmup-steps");
-  s.warmup_ratio = config.number("warmup-ratio");
   s.logging_steps = std::max<std::int64_t>(1, *config.integer("logging-steps"));
   s.eval_steps = config.integer("eval-steps");
   s.save_steps = config.integer("save-steps");
   s.save_total_limit = *config.integer("save-total-limit");
-  s.seed = static_cast<std::uint64_t>(*config.integer("seed"));
   s.fp16 = dtype == torch::kFloat16;
   s.restore_best = config.flag("restore-best");
   s.tensorboard_events = config.flag("tensorboard-events");
   const std::string progress = *config.text("progress");
   s.progress_bar = !log_is_json() && (progress == "bar" || (progress == "auto" && stderr_is_terminal()));
-  for (auto [name, value] : {std::pair{"batch-size", s.batch_size}, std::pair{"grad-accum", s.grad_accum},
-                             std::pair{"max-length", s.max_length}})
-    if (value < 1) throw UsageError(std::string("--") + name + " must be at least 1");
+  if (s.max_length < 1) throw UsageError("--max-length must be at least 1");
   if (s.max_steps && *s.max_steps < 1) throw UsageError("--max-steps must be at least 1");
   if (!s.max_steps && !(s.epochs > 0)) throw UsageError("--epochs must be positive (or give --max-steps)");
-  if (s.learning_rate <= 0) throw UsageError("--learning-rate must be positive");
   if (config.flag("tensorboard") && !s.tensorboard_events)
     throw UsageError("--tensorboard shows the event files that --no-tensorboard (--tensorboard-events false) turns off; keep one");
   if (auto port = config.integer("tensorboard-port"); *port < 1 || *port > 65535)
@@ -310,13 +251,7 @@ int run_command(const Args& args) {
   model::Model model = model::load_model(model_dir, session.registry,
                                          {config.text("handler"), dtype, config.text("chat-template").value_or(""), true});
   resolve_auto_rank(config, *model.network);
-  std::unique_ptr<MethodRun> run;
-  try {
-    run = method.apply(*model.network, config, facts);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string(e.what()) + " (method '" + method.name() + "')");
-  }
-  if (config.flag("gradient-checkpointing")) model.network->set_gradient_checkpointing(true);
+  std::unique_ptr<MethodRun> run = apply_method(method, *model.network, config, facts);
   std::int64_t trainable = 0, total = 0;
   for (const auto& p : model.network->parameters()) (p.requires_grad() ? trainable : total) += p.numel();
   total += trainable;

@@ -32,7 +32,9 @@ bool open_session(Session& session, unsigned command, const std::string& command
   config::apply_defaults(session.config, command);
   setup_logging(*session.config.text("log-level"), *session.config.text("log-format"));
 
-  if (command & (config::kRun | config::kValidate | config::kGenerate | config::kChat | config::kInitModel | config::kMerge)) {
+  if (command & (config::kRun | config::kValidate | config::kGenerate | config::kChat | config::kInitModel | config::kMerge |
+                 config::kBench)) {
+    configure_allocator();
     int threads = configure_threads(static_cast<int>(session.config.integer("threads").value_or(0)));
     spdlog::debug("libtorch {} with {} threads", torch_version(), threads);
   }

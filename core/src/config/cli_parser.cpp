@@ -210,6 +210,7 @@ std::string command_names(unsigned commands) {
   if (commands & kChat) names.push_back("chat");
   if (commands & kInitModel) names.push_back("init-model");
   if (commands & kMerge) names.push_back("merge");
+  if (commands & kBench) names.push_back("bench");
   return text::join(names, ", ");
 }
 

@@ -33,6 +33,7 @@ enum Command : unsigned {
   kChat = 1u << 6,
   kInitModel = 1u << 7,
   kMerge = 1u << 8,
+  kBench = 1u << 9,
   kAllCommands = ~0u,
 };
 

@@ -161,7 +161,10 @@ std::int64_t init_model(const ModelHandler& handler, const InitOptions& options)
   write_json(staging.path() / "generation_config.json", generation_config(ids));
   write_json(staging.path() / "tokenizer.json", tokenizer_json);
   write_json(staging.path() / "tokenizer_config.json", tokenizer_config(facts, preset.size.max_positions));
-  weights::save_file(staging.path() / "model.safetensors", checkpoint_tensors(*network));
+  const torch::ScalarType dtype = parse_precision(options.weights_dtype);
+  auto tensors = checkpoint_tensors(*network);
+  for (auto& [name, tensor] : tensors) tensor = tensor.to(dtype);
+  weights::save_file(staging.path() / "model.safetensors", tensors);
   staging.commit(out);
 
   std::int64_t count = 0;

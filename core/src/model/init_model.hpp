@@ -23,6 +23,7 @@ struct InitOptions {
   std::uint64_t seed = 42;
   std::filesystem::path out;
   bool overwrite = false;                 ///< replace a non-empty `out`
+  std::string weights_dtype = "fp32";     ///< fp32, bf16 or fp16: the dtype of model.safetensors
 };
 
 /// Writes the model directory (all files first in a temporary sibling directory, then renamed

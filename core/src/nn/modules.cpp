@@ -183,8 +183,13 @@ torch::Tensor Attention::forward(const torch::Tensor& x, const LayerContext& con
     k = k.unsqueeze(2).expand({batch, kv_heads_, group, keys, head_dim_}).reshape({batch, heads_, keys, head_dim_});
     v = v.unsqueeze(2).expand({batch, kv_heads_, group, keys, head_dim_}).reshape({batch, heads_, keys, head_dim_});
   }
-  auto scores = torch::matmul(q, k.transpose(2, 3)) * scale_ + context.mask;
-  auto probs = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
+  // transformers: (q k^T * scale + mask), softmax in fp32, back to the activation dtype. Scaled and
+  // masked in place (the product's backward needs only its inputs); libtorch's bf16 softmax computes
+  // in fp32 and rounds once, the same values without an fp32 copy of the scores.
+  auto scores = torch::matmul(q, k.transpose(2, 3));
+  scores.mul_(scale_).add_(context.mask);
+  const bool rounds_once = scores.scalar_type() == torch::kBFloat16 || scores.scalar_type() == torch::kFloat32;
+  auto probs = rounds_once ? torch::softmax(scores, -1) : torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
   if (dropout_ > 0 && is_training()) probs = torch::dropout(probs, dropout_, true);
   auto out = torch::matmul(probs, v).transpose(1, 2).reshape({batch, length, heads_ * head_dim_});
   return linear_at(o_).forward(out);

@@ -1,5 +1,6 @@
 #include "train/trainer.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cmath>
 #include <fstream>
@@ -62,6 +63,20 @@ class SignalGuard {
 // ---- small helpers -------------------------------------------------------------------------
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+/// Seconds between calls of lap().
+class Stopwatch {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return seconds;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
 
 torch::Tensor cpu_rng_state() {
   auto generator = at::detail::getDefaultCPUGenerator();
@@ -373,17 +388,23 @@ struct Trainer::State {
 
   // ---- one step ------------------------------------------------------------------------------
 
-  /// Forward and backward over one accumulation group; returns (summed loss, trained targets).
-  std::pair<double, std::int64_t> accumulate(const std::vector<MicroBatch>& group) {
+  /// Forward and backward over one accumulation group, timed into `times`; returns (summed loss,
+  /// trained targets).
+  std::pair<double, std::int64_t> accumulate(const std::vector<MicroBatch>& group, StepTimes& times) {
     std::int64_t targets = 0;
     for (const auto& micro : group) targets += count_targets(train, micro);
     double loss = 0;
+    Stopwatch watch;
     for (const auto& micro : group) {
       Batch batch = collate(train, micro, pad_id);
+      times.data += watch.lap();
       auto sum = loss_sum(network, batch);
-      (sum * (scaler->scale() / static_cast<double>(std::max<std::int64_t>(targets, 1)))).backward();
       loss += sum.item<double>();
+      times.forward += watch.lap();
+      (sum * (scaler->scale() / static_cast<double>(std::max<std::int64_t>(targets, 1)))).backward();
+      times.backward += watch.lap();
       tokens += batch.tokens;
+      times.tokens += batch.tokens;
     }
     return {loss, targets};
   }
@@ -535,8 +556,10 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     const std::int64_t start = s.batch_index, end = std::min<std::int64_t>(size, start + s.accumulation(s.epoch));
     std::vector<MicroBatch> group(plan.begin() + start, plan.begin() + end);
     const std::int64_t tokens_at_start = s.tokens;
-    auto [loss, targets] = s.accumulate(group);
+    StepTimes times;
+    auto [loss, targets] = s.accumulate(group, times);
     s.batch_index = end;
+    Stopwatch optimizer_watch;
     const double regularizer = s.method.add_regularizer_gradients(s.scaler->scale());
 
     auto params = s.parameters();
@@ -551,6 +574,8 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     }
     s.optimizer->zero_grad();
     s.scaler->update_after_step();
+    times.optimizer = optimizer_watch.lap();
+    result.step_times.push_back(times);
     ++s.step;
 
     s.window_loss += loss;
@@ -594,7 +619,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     const bool interrupted = stop_requested().load();
     const bool save_due = settings.save_steps ? s.step % *settings.save_steps == 0 : evaluation_due;
     if (!stop.empty() && s.window_targets > 0) log_window();  // the run ends here: its last steps are logged too
-    if (save_due || last || new_best || !stop.empty() || interrupted) s.save_checkpoint();
+    if (settings.checkpoints && (save_due || last || new_best || !stop.empty() || interrupted)) s.save_checkpoint();
     if (!stop.empty()) {
       result.stop_reason = stop;
       break;
@@ -606,7 +631,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
   }
   if (settings.progress_bar) set_status_line("");
   s.plot();
-  if (settings.restore_best && s.best_val && s.best_step != s.step && (!result.interrupted || settings.finish_on_interrupt) &&
+  if (settings.restore_best && settings.checkpoints && s.best_val && s.best_step != s.step && (!result.interrupted || settings.finish_on_interrupt) &&
       s.restore_best()) {
     result.restored_best_step = s.best_step;
     spdlog::info("restored the best checkpoint: step {} (validation loss {:.4f}); the run ended at step {}", s.best_step,
@@ -622,6 +647,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
   result.epoch = s.current_epoch();
   result.tokens = s.tokens - tokens_before;
   result.seconds = s.seconds_since_start();
+  for (const auto& [name, tensor] : s.optimizer->state_tensors()) result.optimizer_state_bytes += static_cast<std::int64_t>(tensor.nbytes());
   return result;
 }
 

@@ -58,6 +58,15 @@ struct TrainerSettings {
   // Monitoring.
   bool tensorboard_events = true;
   bool progress_bar = false;  ///< a status line redrawn at every step (a terminal)
+  bool checkpoints = true;    ///< false: nothing saved (ftcore bench), so no resume either
+};
+
+/// Where one optimizer step's time went (seconds): collating batches, the forward pass with the
+/// loss, backward, and the optimizer (unscaling, clipping, the update, zeroing the gradients).
+struct StepTimes {
+  double data = 0, forward = 0, backward = 0, optimizer = 0;
+  std::int64_t tokens = 0;  ///< tokens of the step's batches (padding included)
+  double total() const { return data + forward + backward + optimizer; }
 };
 
 struct TrainResult {
@@ -73,6 +82,8 @@ struct TrainResult {
   double epoch = 0;          ///< where the run ended
   double seconds = 0;
   std::int64_t tokens = 0;
+  std::vector<StepTimes> step_times;  ///< one per step of this run (not those before a resume)
+  std::int64_t optimizer_state_bytes = 0;  ///< the optimizer's state tensors at the end
 };
 
 /// Set by SIGINT/SIGTERM while a Trainer runs; the loop saves and stops after the current step.

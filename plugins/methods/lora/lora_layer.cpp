@@ -54,7 +54,7 @@ torch::Tensor LoraLinear::forward(const torch::Tensor& x) {
   auto a = a_->weight.scalar_type() == dtype ? a_->weight : a_->weight.to(dtype);
   auto b = b_->weight.scalar_type() == dtype ? b_->weight : b_->weight.to(dtype);
   auto lora = torch::linear(torch::linear(h, a), b);
-  if (!settings_.dora) return result + lora * scaling_;
+  if (!settings_.dora) return torch::add(result, lora, scaling_);  // result + scaling * lora in one pass
   // DoRA, as PEFT computes it: the norm in the activation dtype, detached; s promotes to fp32.
   auto weight = base_weight(dtype);
   auto norm = torch::linalg_norm(weight + scaling_ * torch::matmul(b, a).detach(), c10::nullopt, {1}, false, c10::nullopt)

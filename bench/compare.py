@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Side-by-side LoRA training benchmark: `ftcore bench` against transformers + peft (bench/reference.py).
+
+    python3 bench/compare.py BUILD_DIR --preset P --seq S --batch B --steps N --warmup W [--method lora]
+                             [--update-docs]
+
+Runs BUILD_DIR/bin/ftcore bench (it writes a random Llama of the preset, the token rows and its result
+BUILD_DIR/bench/ftcore.json), then bench/reference.py on that model and those rows with each reference
+venv that bench/setup_reference.sh made (one missing is skipped with a message):
+  BUILD_DIR/parity/venv        torch 1.13 + transformers 4.46 + peft 0.13
+  BUILD_DIR/bench/venv-newest  the newest torch + transformers 5 + peft 0.2x
+Each program runs in its own process, so each peak RSS is its own. Prints a Markdown table (tokens/s,
+seconds per step and per phase, peak RSS, load time) and the ratios ftcore/reference; the raw results
+stay in BUILD_DIR/bench/*.json. --update-docs rewrites the part of docs/benchmarks.md between
+`<!-- bench:compare:begin -->` and `<!-- bench:compare:end -->` (adding that section if absent).
+Standard library only.
+"""
+import argparse
+import datetime
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOCS = os.path.join(os.path.dirname(HERE), "docs", "benchmarks.md")
+BEGIN, END = "<!-- bench:compare:begin -->", "<!-- bench:compare:end -->"
+SECTION = "## Training throughput against transformers + peft (issue 8)"
+PHASES = ("data", "forward", "backward", "optimizer")
+LORA_R = 16
+
+
+def parse_args():
+    """The command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("build_dir")
+    parser.add_argument("--preset", required=True)
+    parser.add_argument("--seq", type=int, required=True)
+    parser.add_argument("--batch", type=int, required=True)
+    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--warmup", type=int, required=True)
+    parser.add_argument("--method", choices=["lora"], default="lora", help="the reference implements LoRA only")
+    parser.add_argument("--update-docs", action="store_true", help=f"rewrite the comparison in {DOCS}")
+    return parser.parse_args()
+
+
+def run(command):
+    """Runs command (its output goes to the terminal); exits with a message when it fails."""
+    print("+ " + shlex.join(command), file=sys.stderr, flush=True)
+    if subprocess.run(command).returncode != 0:
+        sys.exit(f"bench/compare.py: failed: {shlex.join(command)}")
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def run_ftcore(build, args):
+    """`ftcore bench`'s result (BUILD/bench/ftcore.json)."""
+    out = os.path.join(build, "bench", "ftcore.json")
+    run([os.path.join(build, "bin", "ftcore"), "bench", "--preset", args.preset, "--seq-len", str(args.seq),
+         "--batch-size", str(args.batch), "--steps", str(args.steps), "--warmup", str(args.warmup),
+         "--method", args.method, "--lora-r", str(LORA_R), "--precision", "bf16",
+         "--workdir", os.path.join(build, "bench", "work"), "--report", out])
+    return read_json(out)
+
+
+def reference_venvs(build):
+    """(name, python) of each reference stack, in table order."""
+    return [("torch1.13", os.path.join(build, "parity", "venv", "bin", "python")),
+            ("newest", os.path.join(build, "bench", "venv-newest", "bin", "python"))]
+
+
+def run_reference(build, name, python, ftcore, args):
+    """reference.py's result on ftcore's model and token rows with the venv's python
+    (BUILD/bench/reference-NAME.json)."""
+    out = os.path.join(build, "bench", f"reference-{name}.json")
+    run([python, os.path.join(HERE, "reference.py"), "--model", ftcore["model_dir"], "--tokens", ftcore["tokens_file"],
+         "--steps", str(args.steps), "--warmup", str(args.warmup), "--lora-r", str(LORA_R), "--precision", "bf16",
+         "--threads", str(ftcore["threads"]), "--json", out])
+    return read_json(out)
+
+
+def mib(result):
+    return result["peak_rss_bytes"] / 2**20
+
+
+def label(result):
+    """The table's implementation column."""
+    if result["implementation"] == "transformers+peft":
+        return f"transformers {result['transformers']} + peft {result['peft']}"
+    return f"ftcore {result['ftcore_version']}"
+
+
+def results_table(results):
+    """Markdown table of every result."""
+    lines = ["| implementation | torch | tokens/s | step (s) | range (s) | data (s) | forward (s) | backward (s) | optimizer (s) "
+             "| peak RSS (MiB) | load (s) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for result in results:
+        cells = [label(result), result["torch"], f"{result['tokens_per_second']:.0f}", f"{result['step_seconds']:.3f}",
+                 f"{result['step_seconds_min']:.3f}-{result['step_seconds_max']:.3f}"]
+        cells += [f"{result['phases'][name]:.4f}" for name in PHASES]
+        cells += [f"{mib(result):.0f}", f"{result['load_seconds']:.3f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def ratios_table(ftcore, references):
+    """Markdown table of ftcore's tokens/s and peak RSS against each reference's."""
+    lines = ["| reference | ftcore tokens/s ÷ reference | ftcore peak RSS ÷ reference | reference peak RSS ÷ ftcore |",
+             "|---|---|---|---|"]
+    for ref in references:
+        lines.append(f"| {label(ref)}, torch {ref['torch']} | {ftcore['tokens_per_second'] / ref['tokens_per_second']:.2f} "
+                     f"| {mib(ftcore) / mib(ref):.2f} | {mib(ref) / mib(ftcore):.2f} |")
+    return "\n".join(lines)
+
+
+def ftcore_line(ftcore):
+    """ftcore's compute rate, and its share of the machine's matmul peak when `ftcore bench` measured it."""
+    line = f"ftcore computes {ftcore['flops_per_second'] / 1e9:.1f} GFLOP/s"
+    if ftcore["mfu"] is not None:
+        line += (f", {100 * ftcore['mfu']:.1f}% of the machine's measured {ftcore['mfu_reference']} matmul peak "
+                 f"(bf16 {ftcore['gemm_peak_bf16'] / 1e9:.1f} GFLOP/s, fp32 {ftcore['gemm_peak_fp32'] / 1e9:.1f} GFLOP/s)")
+    return line + "."
+
+
+def report(args, ftcore, references):
+    """The comparison as Markdown: command, machine, versions, workload, tables."""
+    command = shlex.join(["python3", "bench/compare.py"] + sys.argv[1:])
+    versions = [f"ftcore {ftcore['ftcore_version']} (libtorch {ftcore['torch']})"]
+    versions += [f"{label(ref)} on torch {ref['torch']}" for ref in references]
+    text = [f"`{command}`, {datetime.date.today().isoformat()}, on {ftcore['machine']}.",
+            "",
+            "Versions: " + "; ".join(versions) + ".",
+            "",
+            f"Llama preset `{args.preset}`, {args.steps} measured steps after {args.warmup} warm-up, batch "
+            f"{args.batch} x {args.seq} tokens, LoRA rank {LORA_R} (alpha {2 * LORA_R}) on every decoder linear "
+            f"layer, AdamW lr 2e-4, clip 1.0, bf16; {ftcore['threads']} threads; the reference with "
+            f"{' / '.join(sorted({ref['attention'] for ref in references}))} attention. Times are medians over the "
+            "measured steps (the step column gives the range); peak RSS is each whole process's high-water mark.",
+            "",
+            results_table([ftcore] + references)]
+    if references:
+        text += ["", ratios_table(ftcore, references)]
+    text += ["", ftcore_line(ftcore)]
+    return "\n".join(text)
+
+
+def update_docs(path, body):
+    """Replaces the text between BEGIN and END in path with body (appending the section if absent)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    block = f"{BEGIN}\n{body}\n{END}"
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{block}\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def main():
+    args = parse_args()
+    build = os.path.abspath(args.build_dir)
+    os.makedirs(os.path.join(build, "bench"), exist_ok=True)
+    ftcore = run_ftcore(build, args)
+    references = []
+    for name, python in reference_venvs(build):
+        if not os.access(python, os.X_OK):
+            print(f"bench/compare.py: skipping the {name} reference: no {python} (bash bench/setup_reference.sh "
+                  f"{args.build_dir} makes it)", file=sys.stderr)
+            continue
+        references.append(run_reference(build, name, python, ftcore, args))
+    body = report(args, ftcore, references)
+    print("\n" + body)
+    if args.update_docs:
+        update_docs(DOCS, body)
+        print(f"\nbench/compare.py: updated {DOCS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

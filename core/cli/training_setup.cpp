@@ -1,0 +1,91 @@
+#include "training_setup.hpp"
+
+#include <string>
+#include <utility>
+
+#include "errors.hpp"
+#include "util/text.hpp"
+
+namespace ftcore::cli {
+
+using config::Layer;
+
+namespace {
+
+std::string installed(const Registry& registry, ComponentKind kind) {
+  auto names = registry.names(kind);
+  return names.empty() ? "none" : text::join(names, ", ");
+}
+
+}  // namespace
+
+const TrainingMethod& choose_method(const Session& session) {
+  const std::string name = *session.config.text("method");
+  if (const TrainingMethod* method = session.registry.method(name)) return *method;
+  throw UsageError("--method '" + name + "': no such training method" +
+                   text::did_you_mean(name, session.registry.names(ComponentKind::method)) +
+                   "; installed: " + installed(session.registry, ComponentKind::method));
+}
+
+void apply_layers(config::Config& config, const ModelHandler& handler, const FamilyFacts& facts,
+                  const TrainingMethod& method) {
+  config.set("max-length", facts.max_length, Layer::handler, "handler " + handler.name() + " (max_position_embeddings)");
+  if (config.text("precision") == std::string("auto"))
+    config.set("precision", facts.training_precision, Layer::handler, "handler " + handler.name());
+  for (const auto& [key, value] : method.defaults()) config.set_text(key, value, Layer::method, "method " + method.name());
+  if (!config.has("epochs")) config.set("epochs", 3.0, Layer::builtin, "built-in default (mode medium)");
+  if (!config.has("lora-alpha"))
+    if (auto r = config.integer("lora-r")) config.set("lora-alpha", 2.0 * static_cast<double>(*r), Layer::method, "2 x lora-r");
+}
+
+std::int64_t auto_rank(std::int64_t parameters) {
+  const double billions = static_cast<double>(parameters) / 1e9;
+  for (auto [limit, rank] : {std::pair{1.0, 8}, {3.0, 16}, {7.0, 32}, {13.0, 64}, {30.0, 128}})
+    if (billions < limit) return rank;
+  return 256;
+}
+
+void resolve_auto_rank(config::Config& config, nn::CausalLM& network) {
+  if (config.text("lora-r") != std::string("auto")) return;
+  std::int64_t parameters = 0;
+  for (const auto& p : network.parameters()) parameters += p.numel();
+  const std::int64_t rank = auto_rank(parameters);
+  const auto origin = config.find("lora-r")->origin + " = auto (" + std::to_string(parameters) + " parameters)";
+  config.set("lora-r", rank, config.find("lora-r")->layer, origin);
+  // lora-alpha follows the rank unless something else set it (apply_layers could not: the rank was "auto").
+  const config::Setting* alpha = config.find("lora-alpha");
+  if (!alpha || alpha->origin == "2 x lora-r") config.set("lora-alpha", 2.0 * rank, Layer::method, "2 x lora-r");
+}
+
+std::unique_ptr<MethodRun> apply_method(const TrainingMethod& method, nn::CausalLM& network, const config::Config& config,
+                                        const FamilyFacts& facts) {
+  std::unique_ptr<MethodRun> run;
+  try {
+    run = method.apply(network, config, facts);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string(e.what()) + " (method '" + method.name() + "')");
+  }
+  if (config.flag("gradient-checkpointing")) network.set_gradient_checkpointing(true);
+  return run;
+}
+
+void read_optimizer_settings(const config::Config& config, train::TrainerSettings& s) {
+  s.batch_size = *config.integer("batch-size");
+  s.grad_accum = config.integer("grad-accum").value_or(1);
+  s.learning_rate = config.number("learning-rate").value_or(2e-4);
+  s.weight_decay = config.number("weight-decay").value_or(0.0);
+  s.max_grad_norm = *config.number("max-grad-norm");
+  s.adam_beta1 = *config.number("adam-beta1");
+  s.adam_beta2 = *config.number("adam-beta2");
+  s.adam_epsilon = *config.number("adam-epsilon");
+  s.optimizer = *config.text("optimizer");
+  s.schedule = train::parse_schedule(*config.text("lr-scheduler"));
+  s.warmup_steps = config.integer("warmup-steps");
+  s.warmup_ratio = config.number("warmup-ratio");
+  s.seed = static_cast<std::uint64_t>(*config.integer("seed"));
+  for (auto [name, value] : {std::pair{"batch-size", s.batch_size}, std::pair{"grad-accum", s.grad_accum}})
+    if (value < 1) throw UsageError(std::string("--") + name + " must be at least 1");
+  if (s.learning_rate <= 0) throw UsageError("--learning-rate must be positive");
+}
+
+}  // namespace ftcore::cli
