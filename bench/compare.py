@@ -11,8 +11,9 @@ venv that bench/setup_reference.sh made (one missing is skipped with a message):
   BUILD_DIR/bench/venv-newest  the newest torch + transformers 5 + peft 0.2x
 Each program runs in its own process, so each peak RSS is its own. Prints a Markdown table (tokens/s,
 seconds per step and per phase, peak RSS, load time) and the ratios ftcore/reference; the raw results
-stay in BUILD_DIR/bench/*.json. --update-docs rewrites the part of docs/benchmarks.md between
-`<!-- bench:compare:begin -->` and `<!-- bench:compare:end -->` (adding that section if absent).
+stay in BUILD_DIR/bench/PRESET-*.json. --update-docs rewrites the preset's part of docs/benchmarks.md
+(between `<!-- bench:compare:PRESET:begin -->` and `<!-- bench:compare:PRESET:end -->`, added if
+absent); --report-only makes the report from the saved results without running anything.
 Standard library only.
 """
 import argparse
@@ -25,10 +26,15 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOCS = os.path.join(os.path.dirname(HERE), "docs", "benchmarks.md")
-BEGIN, END = "<!-- bench:compare:begin -->", "<!-- bench:compare:end -->"
 SECTION = "## Training throughput against transformers + peft (issue 8)"
+
 PHASES = ("data", "forward", "backward", "optimizer")
 LORA_R = 16
+
+
+def markers(preset):
+    """The lines around a preset's comparison in docs/benchmarks.md."""
+    return f"<!-- bench:compare:{preset}:begin -->", f"<!-- bench:compare:{preset}:end -->"
 
 
 def parse_args():
@@ -41,7 +47,9 @@ def parse_args():
     parser.add_argument("--steps", type=int, required=True)
     parser.add_argument("--warmup", type=int, required=True)
     parser.add_argument("--method", choices=["lora"], default="lora", help="the reference implements LoRA only")
-    parser.add_argument("--update-docs", action="store_true", help=f"rewrite the comparison in {DOCS}")
+    parser.add_argument("--update-docs", action="store_true", help=f"rewrite the preset's comparison in {DOCS}")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: report the results this script saved for the preset last time")
     return parser.parse_args()
 
 
@@ -58,13 +66,20 @@ def read_json(path):
 
 
 def run_ftcore(build, args):
-    """`ftcore bench`'s result (BUILD/bench/ftcore.json)."""
-    out = os.path.join(build, "bench", "ftcore.json")
+    """`ftcore bench`'s result (BUILD/bench/PRESET-ftcore.json)."""
+    out = result_path(build, args.preset, "ftcore")
+    if args.report_only:
+        return read_json(out)
     run([os.path.join(build, "bin", "ftcore"), "bench", "--preset", args.preset, "--seq-len", str(args.seq),
          "--batch-size", str(args.batch), "--steps", str(args.steps), "--warmup", str(args.warmup),
          "--method", args.method, "--lora-r", str(LORA_R), "--precision", "bf16",
          "--workdir", os.path.join(build, "bench", "work"), "--report", out])
     return read_json(out)
+
+
+def result_path(build, preset, side):
+    """Where a side's result of a preset is kept: BUILD/bench/PRESET-SIDE.json."""
+    return os.path.join(build, "bench", f"{preset}-{side}.json")
 
 
 def reference_venvs(build):
@@ -75,8 +90,10 @@ def reference_venvs(build):
 
 def run_reference(build, name, python, ftcore, args):
     """reference.py's result on ftcore's model and token rows with the venv's python
-    (BUILD/bench/reference-NAME.json)."""
-    out = os.path.join(build, "bench", f"reference-{name}.json")
+    (BUILD/bench/PRESET-reference-NAME.json)."""
+    out = result_path(build, args.preset, f"reference-{name}")
+    if args.report_only:
+        return read_json(out)
     run([python, os.path.join(HERE, "reference.py"), "--model", ftcore["model_dir"], "--tokens", ftcore["tokens_file"],
          "--steps", str(args.steps), "--warmup", str(args.warmup), "--lora-r", str(LORA_R), "--precision", "bf16",
          "--threads", str(ftcore["threads"]), "--json", out])
@@ -128,7 +145,7 @@ def ftcore_line(ftcore):
 
 def report(args, ftcore, references):
     """The comparison as Markdown: command, machine, versions, workload, tables."""
-    command = shlex.join(["python3", "bench/compare.py"] + sys.argv[1:])
+    command = shlex.join(["python3", "bench/compare.py"] + [a for a in sys.argv[1:] if a != "--report-only"])
     versions = [f"ftcore {ftcore['ftcore_version']} (libtorch {ftcore['torch']})"]
     versions += [f"{label(ref)} on torch {ref['torch']}" for ref in references]
     text = [f"`{command}`, {datetime.date.today().isoformat()}, on {ftcore['machine']}.",
@@ -148,13 +165,16 @@ def report(args, ftcore, references):
     return "\n".join(text)
 
 
-def update_docs(path, body):
-    """Replaces the text between BEGIN and END in path with body (appending the section if absent)."""
+def update_docs(path, preset, body):
+    """Replaces the preset's block in path with body (appending it, under SECTION, if absent)."""
+    begin, end = markers(preset)
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    block = f"{BEGIN}\n{body}\n{END}"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    block = f"{begin}\n{body}\n{end}"
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    elif SECTION in text:
+        text = text.rstrip("\n") + f"\n\n{block}\n"
     else:
         text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{block}\n"
     with open(path, "w", encoding="utf-8") as f:
@@ -168,7 +188,10 @@ def main():
     ftcore = run_ftcore(build, args)
     references = []
     for name, python in reference_venvs(build):
-        if not os.access(python, os.X_OK):
+        if args.report_only and not os.path.exists(result_path(build, args.preset, f"reference-{name}")):
+            print(f"bench/compare.py: no saved {name} result for {args.preset}", file=sys.stderr)
+            continue
+        if not args.report_only and not os.access(python, os.X_OK):
             print(f"bench/compare.py: skipping the {name} reference: no {python} (bash bench/setup_reference.sh "
                   f"{args.build_dir} makes it)", file=sys.stderr)
             continue
@@ -176,7 +199,7 @@ def main():
     body = report(args, ftcore, references)
     print("\n" + body)
     if args.update_docs:
-        update_docs(DOCS, body)
+        update_docs(DOCS, args.preset, body)
         print(f"\nbench/compare.py: updated {DOCS}", file=sys.stderr)
 
 

@@ -28,6 +28,10 @@ struct Case {
   double tolerance;
 };
 
+void PrintTo(const Case& c, std::ostream* out) {
+  *out << (c.dtype == torch::kBFloat16 ? "bf16" : "fp32") << ", chunks of " << c.chunk_rows << " rows";
+}
+
 class LinearCrossEntropyTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(LinearCrossEntropyTest, MatchesFullLogits) {
