@@ -79,10 +79,13 @@ Workload read_workload(const config::Config& config) {
 fs::path ensure_model(const Workload& w) {
   const fs::path dir = w.workdir / (w.family + "-" + w.preset);
   if (fs::exists(dir / "config.json") && fs::exists(dir / "model.safetensors")) return dir;
+  if (fs::exists(dir) && !fs::is_empty(dir))  // not ours to replace
+    throw UsageError(dir.string() + " exists but holds no bench model (config.json and model.safetensors); move it "
+                     "away or pass another --workdir");
   fs::create_directories(w.workdir);
   spdlog::info("making the {} {} model in {} (once; later runs reuse it)", w.family, w.preset, dir.string());
   std::vector<std::string> words{fs::read_symlink("/proc/self/exe").string(), "init-model", "--family", w.family, "--preset", w.preset,
-                                 "--output", dir.string(), "--overwrite", "--weights-dtype", "bf16", "--seed", "0",
+                                 "--output", dir.string(), "--weights-dtype", "bf16", "--seed", "0",
                                  "--log-level", "warn"};
   std::vector<char*> argv;
   for (auto& word : words) argv.push_back(word.data());
@@ -211,8 +214,8 @@ int bench_command(const Args& args) {
   settings.checkpoints = false;
   settings.restore_best = false;
   settings.progress_bar = false;
-  train::OutputLayout layout{w.workdir / "run"};
-  fs::remove_all(layout.root);
+  // The trainer's logs go to a folder of this process's own, removed once the losses are read.
+  train::OutputLayout layout{w.workdir / ("run-" + std::to_string(getpid()))};
   SaveInfo save_info{fs::absolute(model_dir), model.config};
   train::Trainer trainer(*model.network, *run, examples, {}, 0, settings, layout, save_info);
   spdlog::info("bench: {} steps ({} warm-up), {}", total_steps, w.warmup, run->summary());
@@ -284,6 +287,7 @@ int bench_command(const Args& args) {
               {"mfu_reference", bf16_compute ? "bf16" : "fp32"},
               {"mfu", peak_bf16 ? json(flops_per_second / (bf16_compute ? *peak_bf16 : *peak_fp32)) : json(nullptr)},
               {"losses", logged_losses(layout.metrics())}};
+  fs::remove_all(layout.root);
   print_report(report);
   if (auto file = config.text("report")) {
     std::ofstream out(*file);

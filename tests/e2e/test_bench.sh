@@ -45,6 +45,14 @@ expect "without --gemm-peak there is no MFU" 0 "compute +[0-9.]+ GFLOP/s \([0-9.
 expect "--seq-len 1 is refused" 2 "--seq-len 1: a sequence needs at least 2 tokens" -- \
   "$FTCORE" bench --preset tiny --seq-len 1 --workdir "$W"
 expect "--steps 0 is refused" 2 "--steps 0: measure at least 1 step" -- "$FTCORE" bench --preset tiny --steps 0 --workdir "$W"
+expect "--warmup -1 is refused" 2 "--warmup -1: must be 0 or more" -- "$FTCORE" bench --preset tiny --warmup -1 --workdir "$W"
+mkdir -p "$TMP/mine/llama-small" && echo "my notes" > "$TMP/mine/llama-small/notes.txt"
+expect "a folder of the model's name that is not a bench model is left alone" 2 \
+  "llama-small exists but holds no bench model \(config.json and model.safetensors\); move it away or pass another --workdir" -- \
+  "$FTCORE" bench --preset small --workdir "$TMP/mine"
+expect "... and its file is still there" 0 "^my notes$" -- cat "$TMP/mine/llama-small/notes.txt"
+expect "the run's logs are removed after the report; the model and token file stay" 0 "^llama-tiny tokens-tiny-s32-b1-n1.json tokens-tiny-s64-b2-n4.json $" -- \
+  bash -c "ls '$W' | tr '\n' ' '"
 expect "an unknown preset names the presets" 2 "preset.*huge" -- "$FTCORE" bench --preset huge --workdir "$W"
 expect "an unknown method names the installed ones" 2 "--method 'lorra': no such training method \(did you mean 'lora'\?\)" -- \
   "$FTCORE" bench --preset tiny --method lorra --workdir "$W"

@@ -52,13 +52,11 @@ class LinearCrossEntropy : public torch::autograd::Function<LinearCrossEntropy> 
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const auto& scale = grad_outputs[0];
-    auto scaled = [&](const torch::Tensor& grad, torch::ScalarType dtype) {
-      return grad.defined() ? (grad * scale).to(dtype) : torch::Tensor();
-    };
-    const auto dtype = saved[0].defined() ? saved[0].scalar_type() : torch::kFloat32;
-    return {scaled(saved[0], dtype), scaled(saved[1], ctx->saved_data["weight_dtype"].toScalarType()), torch::Tensor(),
-            torch::Tensor(), torch::Tensor()};
+    const auto& scale = grad_outputs[0];  // a 0-dim fp32 tensor: the product keeps the gradient's dtype
+    auto grad_hidden = saved[0].defined() ? saved[0] * scale : torch::Tensor();
+    auto grad_weight = saved[1].defined() ? (saved[1] * scale).to(ctx->saved_data["weight_dtype"].toScalarType())
+                                          : torch::Tensor();  // summed in fp32, handed back in the weight's dtype
+    return {grad_hidden, grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
