@@ -53,6 +53,9 @@ expect "a folder of the model's name that is not a bench model is left alone" 2 
 expect "... and its file is still there" 0 "^my notes$" -- cat "$TMP/mine/llama-small/notes.txt"
 expect "the run's logs are removed after the report; the model and token file stay" 0 "^llama-tiny tokens-tiny-s32-b1-n1.json tokens-tiny-s64-b2-n4.json $" -- \
   bash -c "ls '$W' | tr '\n' ' '"
+expect "a report that cannot be written is an error after the numbers are printed" 1 \
+  "tokens/s.*$TMP/no/such/dir/r.json: cannot write the report" -- \
+  bash -c "'$FTCORE' bench --preset tiny --seq-len 32 --steps 1 --warmup 0 --workdir '$W' --gemm-peak false --report '$TMP/no/such/dir/r.json' 2>&1 | tr '\n' ' '; exit \${PIPESTATUS[0]}"
 expect "an unknown preset names the presets" 2 "preset.*huge" -- "$FTCORE" bench --preset huge --workdir "$W"
 expect "an unknown method names the installed ones" 2 "--method 'lorra': no such training method \(did you mean 'lora'\?\)" -- \
   "$FTCORE" bench --preset tiny --method lorra --workdir "$W"
