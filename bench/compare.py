@@ -2,13 +2,16 @@
 """Side-by-side LoRA training benchmark: `ftcore bench` against transformers + peft (bench/reference.py).
 
     python3 bench/compare.py BUILD_DIR --preset P --seq S --batch B --steps N --warmup W [--method lora]
-                             [--update-docs]
+                             [--device cpu|cuda] [--reference NAME=PYTHON ...] [--update-docs]
 
 Runs BUILD_DIR/bin/ftcore bench (it writes a random Llama of the preset, the token rows and its result
 BUILD_DIR/bench/ftcore.json), then bench/reference.py on that model and those rows with each reference
 venv that bench/setup_reference.sh made (one missing is skipped with a message):
   BUILD_DIR/parity/venv        torch 1.13 + transformers 4.46 + peft 0.13
   BUILD_DIR/bench/venv-newest  the newest torch + transformers 5 + peft 0.2x
+--reference NAME=PYTHON (repeatable) names other interpreters instead (a GPU machine's own python3).
+--device cuda runs both sides on the GPU; the table then also gives each side's GPU allocator peak, and
+the results and the docs block are kept apart from the CPU ones (PRESET-cuda).
 Each program runs in its own process, so each peak RSS is its own. Prints a Markdown table (tokens/s,
 seconds per step and per phase, peak RSS, load time) and the ratios ftcore/reference; the raw results
 stay in BUILD_DIR/bench/PRESET-*.json. --update-docs rewrites the preset's part of docs/benchmarks.md
@@ -47,10 +50,19 @@ def parse_args():
     parser.add_argument("--steps", type=int, required=True)
     parser.add_argument("--warmup", type=int, required=True)
     parser.add_argument("--method", choices=["lora"], default="lora", help="the reference implements LoRA only")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--reference", action="append", default=[], metavar="NAME=PYTHON",
+                        help="a reference interpreter (repeatable; default: the venvs of bench/setup_reference.sh)")
     parser.add_argument("--update-docs", action="store_true", help=f"rewrite the preset's comparison in {DOCS}")
     parser.add_argument("--report-only", action="store_true",
                         help="run nothing: report the results this script saved for the preset last time")
-    return parser.parse_args()
+    args = parser.parse_args()
+    for item in args.reference:
+        if "=" not in item or not item.split("=", 1)[0]:
+            parser.error(f"--reference {item}: give NAME=PYTHON")
+    # Results and docs block of a preset on a GPU stay apart from the CPU's.
+    args.key = args.preset if args.device == "cpu" else f"{args.preset}-{args.device}"
+    return args
 
 
 def run(command):
@@ -67,12 +79,12 @@ def read_json(path):
 
 def run_ftcore(build, args):
     """`ftcore bench`'s result (BUILD/bench/PRESET-ftcore.json)."""
-    out = result_path(build, args.preset, "ftcore")
+    out = result_path(build, args.key, "ftcore")
     if args.report_only:
         return read_json(out)
     run([os.path.join(build, "bin", "ftcore"), "bench", "--preset", args.preset, "--seq-len", str(args.seq),
          "--batch-size", str(args.batch), "--steps", str(args.steps), "--warmup", str(args.warmup),
-         "--method", args.method, "--lora-r", str(LORA_R), "--precision", "bf16",
+         "--method", args.method, "--lora-r", str(LORA_R), "--precision", "bf16", "--device", args.device,
          "--workdir", os.path.join(build, "bench", "work"), "--report", out])
     return read_json(out)
 
@@ -82,8 +94,10 @@ def result_path(build, preset, side):
     return os.path.join(build, "bench", f"{preset}-{side}.json")
 
 
-def reference_venvs(build):
-    """(name, python) of each reference stack, in table order."""
+def reference_venvs(build, args):
+    """(name, python) of each reference stack, in table order: --reference's, else setup_reference.sh's venvs."""
+    if args.reference:
+        return [tuple(item.split("=", 1)) for item in args.reference]
     return [("torch1.13", os.path.join(build, "parity", "venv", "bin", "python")),
             ("newest", os.path.join(build, "bench", "venv-newest", "bin", "python"))]
 
@@ -91,17 +105,17 @@ def reference_venvs(build):
 def run_reference(build, name, python, ftcore, args):
     """reference.py's result on ftcore's model and token rows with the venv's python
     (BUILD/bench/PRESET-reference-NAME.json)."""
-    out = result_path(build, args.preset, f"reference-{name}")
+    out = result_path(build, args.key, f"reference-{name}")
     if args.report_only:
         return read_json(out)
     run([python, os.path.join(HERE, "reference.py"), "--model", ftcore["model_dir"], "--tokens", ftcore["tokens_file"],
          "--steps", str(args.steps), "--warmup", str(args.warmup), "--lora-r", str(LORA_R), "--precision", "bf16",
-         "--threads", str(ftcore["threads"]), "--json", out])
+         "--threads", str(ftcore["threads"]), "--device", args.device, "--json", out])
     return read_json(out)
 
 
-def mib(result):
-    return result["peak_rss_bytes"] / 2**20
+def mib(result, key="peak_rss_bytes"):
+    return result[key] / 2**20
 
 
 def label(result):
@@ -111,26 +125,35 @@ def label(result):
     return f"ftcore {result['ftcore_version']}"
 
 
+def on_gpu(result):
+    return result.get("peak_device_bytes") is not None
+
+
 def results_table(results):
-    """Markdown table of every result."""
+    """Markdown table of every result (with the GPU allocator's peak for GPU runs)."""
+    gpu = all(on_gpu(result) for result in results)
     lines = ["| implementation | torch | tokens/s | step (s) | range (s) | data (s) | forward (s) | backward (s) | optimizer (s) "
-             "| peak RSS (MiB) | load (s) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| peak RSS (MiB) |" + (" peak GPU (MiB) |" if gpu else "") + " load (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if gpu else "")]
     for result in results:
-        cells = [label(result), result["torch"], f"{result['tokens_per_second']:.0f}", f"{result['step_seconds']:.3f}",
-                 f"{result['step_seconds_min']:.3f}-{result['step_seconds_max']:.3f}"]
+        cells = [label(result), result["torch"], f"{result['tokens_per_second']:.0f}", f"{result['step_seconds']:.4f}",
+                 f"{result['step_seconds_min']:.4f}-{result['step_seconds_max']:.4f}"]
         cells += [f"{result['phases'][name]:.4f}" for name in PHASES]
-        cells += [f"{mib(result):.0f}", f"{result['load_seconds']:.3f}"]
+        cells += [f"{mib(result):.0f}"] + ([f"{mib(result, 'peak_device_bytes'):.0f}"] if gpu else [])
+        cells += [f"{result['load_seconds']:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def ratios_table(ftcore, references):
-    """Markdown table of ftcore's tokens/s and peak RSS against each reference's."""
-    lines = ["| reference | ftcore tokens/s ÷ reference | ftcore peak RSS ÷ reference | reference peak RSS ÷ ftcore |",
+    """Markdown table of ftcore's tokens/s and peak memory (RSS; on a GPU, the allocator's) against each reference's."""
+    key = "peak_device_bytes" if on_gpu(ftcore) and all(on_gpu(ref) for ref in references) else "peak_rss_bytes"
+    memory = "peak GPU memory" if key == "peak_device_bytes" else "peak RSS"
+    lines = [f"| reference | ftcore tokens/s ÷ reference | ftcore {memory} ÷ reference | reference {memory} ÷ ftcore |",
              "|---|---|---|---|"]
     for ref in references:
         lines.append(f"| {label(ref)}, torch {ref['torch']} | {ftcore['tokens_per_second'] / ref['tokens_per_second']:.2f} "
-                     f"| {mib(ftcore) / mib(ref):.2f} | {mib(ref) / mib(ftcore):.2f} |")
+                     f"| {mib(ftcore, key) / mib(ref, key):.2f} | {mib(ref, key) / mib(ftcore, key):.2f} |")
     return "\n".join(lines)
 
 
@@ -148,7 +171,8 @@ def report(args, ftcore, references):
     command = shlex.join(["python3", "bench/compare.py"] + [a for a in sys.argv[1:] if a != "--report-only"])
     versions = [f"ftcore {ftcore['ftcore_version']} (libtorch {ftcore['torch']})"]
     versions += [f"{label(ref)} on torch {ref['torch']}" for ref in references]
-    text = [f"`{command}`, {datetime.date.today().isoformat()}, on {ftcore['machine']}.",
+    machine = ftcore["machine"] + (f"; GPU: {ftcore['device_name']}" if on_gpu(ftcore) else "")
+    text = [f"`{command}`, {datetime.date.today().isoformat()}, on {machine}.",
             "",
             "Versions: " + "; ".join(versions) + ".",
             "",
@@ -156,7 +180,8 @@ def report(args, ftcore, references):
             f"{args.batch} x {args.seq} tokens, LoRA rank {LORA_R} (alpha {2 * LORA_R}) on every decoder linear "
             f"layer, AdamW lr 2e-4, clip 1.0, bf16; {ftcore['threads']} threads; the reference with "
             f"{' / '.join(sorted({ref['attention'] for ref in references}))} attention. Times are medians over the "
-            "measured steps (the step column gives the range); peak RSS is each whole process's high-water mark.",
+            "measured steps (the step column gives the range); peak RSS is each whole process's high-water mark"
+            + ("; peak GPU is the CUDA allocator's peak from after the model was placed on the GPU." if on_gpu(ftcore) else "."),
             "",
             results_table([ftcore] + references)]
     if references:
@@ -187,11 +212,11 @@ def main():
     os.makedirs(os.path.join(build, "bench"), exist_ok=True)
     ftcore = run_ftcore(build, args)
     references = []
-    for name, python in reference_venvs(build):
-        if args.report_only and not os.path.exists(result_path(build, args.preset, f"reference-{name}")):
+    for name, python in reference_venvs(build, args):
+        if args.report_only and not os.path.exists(result_path(build, args.key, f"reference-{name}")):
             print(f"bench/compare.py: no saved {name} result for {args.preset}", file=sys.stderr)
             continue
-        if not args.report_only and not os.access(python, os.X_OK):
+        if not args.report_only and not args.reference and not os.access(python, os.X_OK):
             print(f"bench/compare.py: skipping the {name} reference: no {python} (bash bench/setup_reference.sh "
                   f"{args.build_dir} makes it)", file=sys.stderr)
             continue
@@ -199,7 +224,7 @@ def main():
     body = report(args, ftcore, references)
     print("\n" + body)
     if args.update_docs:
-        update_docs(DOCS, args.preset, body)
+        update_docs(DOCS, args.key, body)
         print(f"\nbench/compare.py: updated {DOCS}", file=sys.stderr)
 
 

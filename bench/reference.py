@@ -2,21 +2,22 @@
 """transformers + peft's side of `ftcore bench`: the same LoRA training workload, timed the same way.
 
     reference.py --model DIR --tokens FILE --steps N [--warmup W] [--lora-r 16] [--precision bf16|fp32]
-                 [--threads T] [--loop plain|trainer] [--json OUT]
+                 [--threads T] [--device cpu|cuda] [--loop plain|trainer] [--json OUT]
 
 The model is a Hugging Face Llama directory (`ftcore bench` writes one), FILE the token rows
 `{"seq_len": S, "batch_size": B, "rows": [[...S ints], ...]}`: step i trains on rows[i*B:(i+1)*B],
 labels = input_ids. LoRA rank R (alpha 2R, dropout 0) on q/k/v/o/gate/up/down, AdamW lr 2e-4 without
 weight decay, gradient clipping at 1.0; bf16 loads the model in bfloat16 and runs forward under CPU
 autocast to bfloat16, as transformers' Trainer does with bf16=True. The first W steps are warm-up and
-not measured.
+not measured. --device cuda trains on the GPU (the model moved there after loading, autocast on CUDA,
+the GPU waited for before each timer reading) and also reports the GPU allocator's peak.
 
 --loop plain (default) is the Trainer's step written out, each phase timed with time.perf_counter:
 data (batch tensors from the rows), forward (loss), backward, optimizer (clip, step, zero_grad).
 --loop trainer runs transformers.Trainer itself; a callback measures tokens/s between the ends of
 steps after the warm-up (data loading and the Trainer's bookkeeping included, no phase split).
 
-Attention is the fastest the stack offers on a CPU (sdpa from torch 2.1.1, eager before). Times are
+Attention is the fastest the stack offers (sdpa from torch 2.1.1, eager before). Times are
 medians over the measured steps; peak RSS is the whole process's (ru_maxrss), as ftcore's.
 Works on torch 1.13 + transformers 4.46 + peft 0.13 and on torch 2.x + transformers 5 + peft 0.2x.
 """
@@ -57,6 +58,7 @@ def parse_args():
     parser.add_argument("--lora-r", type=int, default=16)
     parser.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--loop", choices=["plain", "trainer"], default="plain")
     parser.add_argument("--json", help="write the result here")
     args = parser.parse_args()
@@ -125,29 +127,36 @@ def dtype_name(dtype):
     return str(dtype).replace("torch.", "")
 
 
-def autocast(precision):
-    """The forward pass's context: CPU autocast to bfloat16 for bf16 (as Trainer with bf16=True), none for fp32."""
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+def autocast(precision, device):
+    """The forward pass's context: autocast to bfloat16 for bf16 (as Trainer with bf16=True), none for fp32."""
+    return torch.autocast(device, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
-def plain_loop(model, rows, batch_size, total_steps, precision):
+def clock(device):
+    """time.perf_counter once the GPU has run everything queued (a GPU works asynchronously)."""
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter()
+
+
+def plain_loop(model, rows, batch_size, total_steps, precision, device):
     """Trains total_steps steps; per step the seconds of each phase, the step's wall time and the loss."""
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=LEARNING_RATE, weight_decay=0.0)
     records = []
     for step in range(total_steps):
-        t0 = time.perf_counter()
-        x = torch.tensor(rows[step * batch_size:(step + 1) * batch_size], dtype=torch.long)
-        t1 = time.perf_counter()
-        with autocast(precision):
+        t0 = clock(device)
+        x = torch.tensor(rows[step * batch_size:(step + 1) * batch_size], dtype=torch.long).to(device)
+        t1 = clock(device)
+        with autocast(precision, device):
             loss = model(input_ids=x, labels=x).loss
-        t2 = time.perf_counter()
+        t2 = clock(device)
         loss.backward()
-        t3 = time.perf_counter()
+        t3 = clock(device)
         torch.nn.utils.clip_grad_norm_(trainable, MAX_GRAD_NORM)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        t4 = time.perf_counter()
+        t4 = clock(device)
         records.append({"phases": {"data": t1 - t0, "forward": t2 - t1, "backward": t3 - t2, "optimizer": t4 - t3},
                         "seconds": t4 - t0, "loss": loss.item()})
         print(f"step {step + 1}/{total_steps}: loss {records[-1]['loss']:.4f}, {t4 - t0:.3f} s "
@@ -156,13 +165,13 @@ def plain_loop(model, rows, batch_size, total_steps, precision):
     return records
 
 
-def trainer_loop(model, rows, batch_size, total_steps, precision, output_dir):
+def trainer_loop(model, rows, batch_size, total_steps, precision, device, output_dir):
     """Trains total_steps steps with transformers.Trainer; per step the wall time between the ends of
     consecutive steps (the first step's from the start of training) and the logged loss."""
     dataset = [{"input_ids": torch.tensor(row, dtype=torch.long), "labels": torch.tensor(row, dtype=torch.long)}
                for row in rows[:total_steps * batch_size]]
     arguments = transformers.TrainingArguments(
-        output_dir=output_dir, use_cpu=True, bf16=precision == "bf16", per_device_train_batch_size=batch_size,
+        output_dir=output_dir, use_cpu=device == "cpu", bf16=precision == "bf16", per_device_train_batch_size=batch_size,
         gradient_accumulation_steps=1, max_steps=total_steps, learning_rate=LEARNING_RATE, weight_decay=0.0,
         max_grad_norm=MAX_GRAD_NORM, optim="adamw_torch", lr_scheduler_type="constant", save_strategy="no",
         eval_strategy="no", logging_strategy="steps", logging_steps=1, report_to="none", disable_tqdm=True,
@@ -212,7 +221,10 @@ def summary(args, seq_len, batch_size, measured, load, read, model):
         "warmup": args.warmup, "tokens_per_second": seq_len * batch_size / step_seconds,
         "step_seconds": step_seconds, "step_seconds_min": min(steps), "step_seconds_max": max(steps),
         "attention": attention_implementation(),
+        "device": args.device,
+        "device_name": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_device_bytes": torch.cuda.max_memory_allocated() if args.device == "cuda" else None,
         "load_seconds": load, "read_seconds": read,
         "trainable_parameters": sum(p.numel() for p in trainable),
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -233,6 +245,8 @@ def report(result):
           f"{result['step_seconds']:.3f} s/step")
     if "phases" in result:
         print("  phases (s/step): " + ", ".join(f"{k} {v:.4f}" for k, v in result["phases"].items()))
+    if result["peak_device_bytes"] is not None:
+        print(f"  {result['device_name']}: peak allocated {result['peak_device_bytes'] / 2**20:.0f} MiB")
     print(f"  peak RSS {result['peak_rss_bytes'] / 2**20:.0f} MiB, load {result['load_seconds']:.3f} s, "
           f"read {result['read_seconds']:.4f} s, trainable {result['trainable_parameters']} of "
           f"{result['parameters']} parameters")
@@ -243,14 +257,18 @@ def main():
     torch.set_num_threads(args.threads)
     seq_len, batch_size, rows = load_tokens(args.tokens, args.warmup + args.steps)
     read = read_seconds(args.model)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("reference.py: --device cuda, but this torch sees no CUDA GPU")
     model, load = load_model(args.model, torch.bfloat16 if args.precision == "bf16" else torch.float32)
-    model = add_lora(model, args.lora_r)
+    model = add_lora(model.to(args.device), args.lora_r)
+    if args.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     total = args.warmup + args.steps
     if args.loop == "plain":
-        records = plain_loop(model, rows, batch_size, total, args.precision)
+        records = plain_loop(model, rows, batch_size, total, args.precision, args.device)
     else:
         output_dir = os.path.join(os.path.dirname(os.path.abspath(args.json or args.tokens)), "trainer-output")
-        records = trainer_loop(model, rows, batch_size, total, args.precision, output_dir)
+        records = trainer_loop(model, rows, batch_size, total, args.precision, args.device, output_dir)
     result = summary(args, seq_len, batch_size, records[args.warmup:], load, read, model)
     report(result)
     if args.json:

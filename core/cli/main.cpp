@@ -1,10 +1,13 @@
 // ftcore: fine-tune Hugging Face-format language models. `ftcore --help` lists the commands.
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "dist/failure.hpp"
 #include "errors.hpp"
 #include "log.hpp"
 #include "ftcore/version.hpp"
@@ -87,6 +90,11 @@ int main(int argc, char** argv) {
   } catch (const ftcore::UsageError& e) {
     spdlog::error("{}", e.what());
     return ftcore::kExitUsage;
+  } catch (const ftcore::dist::Failure& e) {
+    // A lost rank: the communicator's threads may wait on it forever, so no destructors run.
+    spdlog::error("{}", e.what());
+    std::fflush(nullptr);
+    std::_Exit(ftcore::kExitFailure);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return ftcore::kExitFailure;

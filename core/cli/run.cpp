@@ -211,6 +211,12 @@ int run_command(const Args& args) {
   // The training options are checked before anything is read or written.
   const torch::ScalarType dtype = model::parse_precision(*config.text("precision"));
   train::TrainerSettings settings = trainer_settings(config, dtype);
+  const dist::World world = dist::read_world();
+  const int ranks = planned_ranks(config, world);
+  apply_effective_batch(config, settings, ranks);
+  const torch::Device device = training_device(config, world.local_rank);
+  if (ranks > 1 && !world.distributed()) training_device(config, ranks - 1);  // --nproc: the last worker's GPU too
+  if (!world.writes()) settings.progress_bar = false;
 
   // Where results go, and what is already there.
   train::OutputLayout layout{config.text("output") ? fs::path(*config.text("output")) : model_dir};
@@ -227,6 +233,10 @@ int run_command(const Args& args) {
     throw UsageError("--resume: no checkpoint in " + layout.checkpoints().string() + "; start without --resume");
   if (resume_from && !fs::exists(*resume_from / "trainer_state.json"))
     throw UsageError("--resume-from '" + resume_from->string() + "': not a checkpoint (no trainer_state.json)");
+
+  // --nproc: the workers do the rest; under a launcher, this rank joins the others.
+  if (auto code = launch_workers(config, "run", args, world)) return *code;
+  std::unique_ptr<dist::Group> group = join_run(config, world, device);
 
   // Data.
   data::InputSelection selection{config.list("data"), config.text("data-subset").value_or(""),
@@ -252,6 +262,7 @@ int run_command(const Args& args) {
                                          {config.text("handler"), dtype, config.text("chat-template").value_or(""), true});
   resolve_auto_rank(config, *model.network);
   std::unique_ptr<MethodRun> run = apply_method(method, *model.network, config, facts);
+  place_network(*model.network, device);
   std::int64_t trainable = 0, total = 0;
   for (const auto& p : model.network->parameters()) (p.requires_grad() ? trainable : total) += p.numel();
   total += trainable;
@@ -282,18 +293,22 @@ int run_command(const Args& args) {
                                             static_cast<std::uint64_t>(*config.integer("seed")));
   spdlog::info("split: {} for training, {} for validation", train_examples.size(), validation.size());
 
-  // Outputs of an earlier run go only now, when nothing above has failed.
-  if (!resume && config.flag("overwrite")) layout.remove_outputs();
-  fs::create_directories(layout.root);
-  std::ofstream(layout.resolved_config()) << config.to_yaml(config::kRun);
+  // Outputs of an earlier run go only now, when nothing above has failed; rank 0 alone writes.
+  if (world.writes()) {
+    if (!resume && config.flag("overwrite")) layout.remove_outputs();
+    fs::create_directories(layout.root);
+    std::ofstream(layout.resolved_config()) << config.to_yaml(config::kRun);
+  }
+  if (group) group->barrier();
 
   SaveInfo save_info{fs::absolute(model_dir).lexically_normal(), model.config};
   const std::int32_t pad = token_id(model, "pad_token").value_or(eos.value_or(0));
-  auto tensorboard = start_tensorboard(config, layout);
-  train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info, modes.pointers());
+  auto tensorboard = world.writes() ? start_tensorboard(config, layout) : nullptr;
+  train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info, modes.pointers(),
+                         group.get());
   std::string paging;
   if (settings.optimizer == "paged_adamw_8bit")
-    paging = torch::cuda::is_available() ? " (ftcore does not page optimizer states yet: the same as adamw_8bit)"
+    paging = device.is_cuda() ? " (ftcore does not page optimizer states yet: the same as adamw_8bit)"
                                          : " (no GPU: nothing to page, the same as adamw_8bit)";
   spdlog::info("training: {} with {}{}", trainer.total_steps() > 0 ? std::to_string(trainer.total_steps()) + " optimizer steps"
                                                                    : std::string("no step limit (Ctrl-C ends the run)"),
@@ -302,6 +317,7 @@ int run_command(const Args& args) {
     spdlog::warn("TensorBoard exited at once (status {}): see {}", *tensorboard->exited(),
                  layout.tensorboard_log().string());
   train::TrainResult result = trainer.run(resume_from);
+  if (!world.writes()) return kExitOk;  // rank 0 writes the outputs
   if (result.interrupted && !settings.finish_on_interrupt) {
     std::cout << "interrupted at step " << result.steps << " of " << result.total_steps << "; saved "
               << layout.last().string() << "\ncontinue with: " << resume_hint(config) << "\n";

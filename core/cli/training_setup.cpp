@@ -1,9 +1,16 @@
 #include "training_setup.hpp"
 
 #include <string>
+#include <thread>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
+#include "device/device.hpp"
+#include "dist/launcher.hpp"
+#include "config/cli_parser.hpp"
 #include "errors.hpp"
+#include "log.hpp"
 #include "util/text.hpp"
 
 namespace ftcore::cli {
@@ -11,6 +18,13 @@ namespace ftcore::cli {
 using config::Layer;
 
 namespace {
+
+/// --dist-timeout, checked.
+std::chrono::seconds dist_timeout(const config::Config& config) {
+  const auto seconds = config.integer("dist-timeout").value_or(600);
+  if (seconds < 1) throw UsageError("--dist-timeout " + std::to_string(seconds) + ": must be at least 1 second");
+  return std::chrono::seconds(seconds);
+}
 
 std::string installed(const Registry& registry, ComponentKind kind) {
   auto names = registry.names(kind);
@@ -67,6 +81,68 @@ std::unique_ptr<MethodRun> apply_method(const TrainingMethod& method, nn::Causal
   }
   if (config.flag("gradient-checkpointing")) network.set_gradient_checkpointing(true);
   return run;
+}
+
+torch::Device training_device(const config::Config& config, int local_rank) {
+  return device::resolve(*config.text("device"), local_rank);
+}
+
+void place_network(nn::CausalLM& network, const torch::Device& device) {
+  if (device.is_cpu()) return;
+  network.to(device);
+  spdlog::info("device: {} ({})", device.str(), device::describe(device));
+}
+
+int planned_ranks(const config::Config& config, const dist::World& world) {
+  if (world.distributed()) return world.size;
+  return static_cast<int>(std::max<std::int64_t>(1, config.integer("nproc").value_or(1)));
+}
+
+void apply_effective_batch(const config::Config& config, train::TrainerSettings& s, int ranks) {
+  const auto wanted = config.integer("effective-batch-size");
+  if (!wanted) return;
+  const std::int64_t accumulation = dist::accumulation_for(*wanted, s.batch_size, ranks);
+  const config::Setting* given = config.find("grad-accum");
+  if (given && given->layer >= config::Layer::yaml && s.grad_accum != accumulation)
+    throw UsageError("--effective-batch-size " + std::to_string(*wanted) + " with --batch-size " + std::to_string(s.batch_size) +
+                     " on " + std::to_string(ranks) + " rank(s) means --grad-accum " + std::to_string(accumulation) + ", but " +
+                     given->origin + " " + std::to_string(s.grad_accum) + " was given too: give one of them");
+  s.grad_accum = accumulation;
+}
+
+dist::LaunchOptions worker_launch(const config::Config& config, const std::string& command, const Args& args, int nproc,
+                                  const std::vector<std::string>& replaced, int threads) {
+  dist::LaunchOptions launch;
+  launch.nproc = nproc;
+  launch.command.push_back(command);
+  for (auto& word : config::remove_options(args, replaced)) launch.command.push_back(word);
+  if (threads <= 0 && !config.has("threads")) {  // each worker its share of the cores
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = std::max(1, cores / nproc);
+  }
+  if (threads > 0) launch.command.insert(launch.command.end(), {"--threads", std::to_string(threads)});
+  return launch;
+}
+
+std::optional<int> launch_workers(const config::Config& config, const std::string& command, const Args& args,
+                                  const dist::World& world) {
+  const std::int64_t nproc = config.integer("nproc").value_or(1);
+  if (nproc < 1) throw UsageError("--nproc " + std::to_string(nproc) + ": must be at least 1");
+  dist_timeout(config);
+  if (nproc == 1) return std::nullopt;
+  if (world.distributed())
+    throw UsageError("--nproc " + std::to_string(nproc) + " starts workers itself, but this process is already " +
+                     dist::describe(world) + ": leave --nproc out under torchrun or srun");
+  return dist::launch_local(worker_launch(config, command, args, static_cast<int>(nproc), {"nproc"}));
+}
+
+std::unique_ptr<dist::Group> join_run(const config::Config& config, const dist::World& world, const torch::Device& device) {
+  if (!world.distributed()) return nullptr;
+  if (!world.writes()) set_rank_logging(world.rank);
+  auto group = dist::connect(world, device, dist_timeout(config));
+  spdlog::info("distributed: {} ranks over {} ({}), this is {}", world.size, group->backend(), world.launcher,
+               dist::describe(world));
+  return group;
 }
 
 void read_optimizer_settings(const config::Config& config, train::TrainerSettings& s) {

@@ -25,6 +25,12 @@ bool& json_format() {
   return value;
 }
 
+/// The rank of a distributed run's worker other than rank 0 (its lines say so), else -1.
+int& log_rank() {
+  static int rank = -1;
+  return rank;
+}
+
 std::string level_name(spdlog::level::level_enum level) {
   auto view = spdlog::level::to_string_view(level);
   return std::string(view.data(), view.size());
@@ -43,6 +49,7 @@ class JsonLinesSink final : public spdlog::sinks::base_sink<spdlog::details::nul
     nlohmann::json line{{"time", seconds},
                         {"level", level_name(msg.level)},
                         {"message", std::string(msg.payload.data(), msg.payload.size())}};
+    if (log_rank() >= 0) line["rank"] = log_rank();
     std::lock_guard<std::mutex> lock(stderr_mutex());
     write_stderr(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
@@ -73,7 +80,8 @@ class TextSink final : public spdlog::sinks::base_sink<spdlog::details::null_mut
                                                               : "";
       if (*colour) level = colour + level + "\x1b[0m";
     }
-    std::string text = level + ": " + std::string(msg.payload.data(), msg.payload.size()) + "\n";
+    const std::string rank = log_rank() >= 0 ? "rank " + std::to_string(log_rank()) + ": " : "";
+    std::string text = level + ": " + rank + std::string(msg.payload.data(), msg.payload.size()) + "\n";
     std::lock_guard<std::mutex> lock(stderr_mutex());
     write_stderr(status_.empty() ? text : "\r\x1b[K" + text + status_);
   }
@@ -106,6 +114,11 @@ void setup_logging(const std::string& level, const std::string& format) {
 }
 
 bool log_is_json() { return json_format(); }
+
+void set_rank_logging(int rank) {
+  log_rank() = rank;
+  if (spdlog::default_logger()->level() < spdlog::level::warn) spdlog::default_logger()->set_level(spdlog::level::warn);
+}
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 

@@ -13,6 +13,10 @@ void setup_logging(const std::string& level, const std::string& format);
 /// Whether setup_logging chose the JSON format.
 bool log_is_json();
 
+/// A distributed run's rank other than 0: warnings and errors only, each saying the rank ("rank 1: ..."
+/// in text, a "rank" field in JSON).
+void set_rank_logging(int rank);
+
 /// Whether stderr is a terminal.
 bool stderr_is_terminal();
 

@@ -14,7 +14,13 @@ macro(ftcore_find_torch)
     list(PREPEND CMAKE_PREFIX_PATH "${_ftcore_torch_prefix}")
   endif()
   find_package(Torch REQUIRED)
-  message(STATUS "ftcore: libtorch ${Torch_VERSION} from ${Torch_DIR}")
+  # A CUDA build of libtorch defines the torch_cuda target (Caffe2Targets.cmake).
+  if(TARGET torch_cuda)
+    set(FTCORE_WITH_CUDA ON)
+  else()
+    set(FTCORE_WITH_CUDA OFF)
+  endif()
+  message(STATUS "ftcore: libtorch ${Torch_VERSION} from ${Torch_DIR} (CUDA: ${FTCORE_WITH_CUDA})")
   if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
     message(FATAL_ERROR
       "The libtorch at ${Torch_DIR} was built with the pre-C++11 libstdc++ ABI "

@@ -16,6 +16,7 @@
 #   6. TensorBoard's EventAccumulator reads event files written by ftcore (tensorboard_check.py), and
 #      those of a real training run with every tag and step of its metrics.jsonl; `ftcore run
 #      --tensorboard-only` starts the real TensorBoard, whose HTTP API lists them (tensorboard_run_check.py)
+#   6b. torchrun starts two ftcore workers; they train as `ftcore run --nproc 2` does
 #   7. FTCORE_PARITY_DIR=BUILD_DIR/parity BUILD_DIR/bin/test_parity
 # Extra arguments after SOURCE_DIR go to test_parity (e.g. --gtest_filter=*qwen3*).
 set -euo pipefail
@@ -64,6 +65,20 @@ rm -rf "$EVENTS" && mkdir -p "$EVENTS"
 "$FTCORE" run --model "$PARITY/initmodels/llama" --data "$SOURCE_DIR/examples/data/alpaca.json" --output "$EVENTS/run" \
   --lora-r 4 --batch-size 2 --grad-accum 1 --max-steps 6 --eval-steps 2 --logging-steps 1 --log-level warn
 "$PY" "$HERE/tensorboard_run_check.py" "$FTCORE" "$EVENTS/run"
+
+# 6b. torchrun (the venv's torch 1.13) starts two ftcore workers (its agent serves the rendezvous store):
+#     they end with the parameters of `--nproc 2`'s workers.
+DIST="$PARITY/distributed"
+rm -rf "$DIST"
+DIST_RUN=(run --model "$PARITY/initmodels/llama" --data "$SOURCE_DIR/examples/data/alpaca.json" --precision fp32 --lora-r 4
+          --lora-dropout 0 --batch-size 1 --effective-batch-size 4 --max-steps 3 --validation-split 0 --log-level warn
+          --threads 1)
+# (--redirects/--tee other than 0: torch 1.13's torchrun cannot read 0 on Python 3.11, an enum change there.)
+"$PY" -m torch.distributed.run --nproc_per_node=2 --redirects 2 --tee 2 --log_dir "$DIST/torchrun-logs" --no_python \
+  "$FTCORE" "${DIST_RUN[@]}" --output "$DIST/torchrun"
+"$FTCORE" "${DIST_RUN[@]}" --output "$DIST/nproc" --nproc 2
+"$PY" "$SOURCE_DIR/tests/e2e/safetensors_diff.py" "$DIST/torchrun/checkpoints/last/trainable.safetensors" \
+  "$DIST/nproc/checkpoints/last/trainable.safetensors" 0 || die "torchrun's run differs from --nproc 2's"
 
 echo "run_parity: FTCORE_PARITY_DIR=$PARITY $TEST_BIN $*"
 FTCORE_PARITY_DIR="$PARITY" exec "$TEST_BIN" "$@"

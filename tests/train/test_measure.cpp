@@ -80,7 +80,7 @@ TEST(Measure, WarmReadReadsTheFiles) {
 }
 
 TEST(Measure, GemmPeakIsAFiniteRate) {
-  const double peak = bench::gemm_peak(torch::kFloat32, 0.0);
+  const double peak = bench::gemm_peak(torch::kFloat32, torch::kCPU, 0.0);
   EXPECT_GT(peak, 1e8);  // any machine multiplies faster than 0.1 GFLOP/s
   EXPECT_TRUE(std::isfinite(peak));
 }

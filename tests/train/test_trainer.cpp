@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <torch/cuda.h>
+
+#include "device/device.hpp"
 #include "lora/lora_method.hpp"
 #include "method_support.hpp"
 #include "model/model_dir.hpp"
@@ -155,6 +158,50 @@ TEST(Trainer, ResumingFromACheckpointContinuesExactly) {
   for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(uninterrupted[i], resumed[i]) << "step " << i + 1;
   auto pa = trainable(*first.model.network), pb = trainable(*second.model.network);
   for (const auto& [name, tensor] : pa) EXPECT_TRUE(torch::equal(tensor, pb[name])) << name;
+}
+
+// On a GPU (skipped without one): the steps equal the CPU's, and a checkpoint written on the GPU
+// resumes on the CPU (and the other way round) continuing like the uninterrupted run.
+TEST(TrainerOnGpu, StepsEqualTheCpusAndCheckpointsMoveBetweenDevices) {
+  if (!device::built_with_cuda() || !torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU";
+  const torch::Device gpu(torch::kCUDA, 0);
+  auto t = settings();
+  t.max_steps = 6;
+  t.save_steps = 3;
+  t.adam_epsilon = 1e-2;  // the update follows the gradient smoothly: rounding differences stay small
+  TempDir on_cpu, on_gpu, gpu_then_cpu, cpu_then_gpu;
+  auto cpu_run = setup();
+  Trainer(*cpu_run.model.network, *cpu_run.run, cpu_run.examples, {}, 0, t, OutputLayout{on_cpu.path()}, SaveInfo{})
+      .run(std::nullopt);
+  auto gpu_run = setup();
+  gpu_run.model.network->to(gpu);
+  Trainer(*gpu_run.model.network, *gpu_run.run, gpu_run.examples, {}, 0, t, OutputLayout{on_gpu.path()}, SaveInfo{})
+      .run(std::nullopt);
+  EXPECT_TRUE(gpu_run.model.network->lm_head_weight().is_cuda());
+  auto expected = trainable(*cpu_run.model.network);
+  auto check = [&](nn::CausalLM& network, const std::string& what) {
+    for (auto& [name, tensor] : trainable(network))
+      EXPECT_TRUE(torch::allclose(tensor.cpu(), expected[name], 1e-4, 1e-5))
+          << what << ": " << name << " differs by " << (tensor.cpu() - expected[name]).abs().max().item<double>();
+  };
+  check(*gpu_run.model.network, "trained on the GPU");
+  auto l_cpu = losses(OutputLayout{on_cpu.path()}.metrics()), l_gpu = losses(OutputLayout{on_gpu.path()}.metrics());
+  ASSERT_EQ(l_gpu.size(), l_cpu.size());
+  for (std::size_t i = 0; i < l_cpu.size(); ++i) EXPECT_NEAR(l_gpu[i], l_cpu[i], 1e-4) << "step " << i + 1;
+
+  auto resumed_on_cpu = setup();
+  Trainer(*resumed_on_cpu.model.network, *resumed_on_cpu.run, resumed_on_cpu.examples, {}, 0, t,
+          OutputLayout{gpu_then_cpu.path()}, SaveInfo{})
+      .run(OutputLayout{on_gpu.path()}.checkpoint(3));
+  check(*resumed_on_cpu.model.network, "GPU checkpoint resumed on the CPU");
+  auto resumed_on_gpu = setup();
+  resumed_on_gpu.model.network->to(gpu);
+  Trainer(*resumed_on_gpu.model.network, *resumed_on_gpu.run, resumed_on_gpu.examples, {}, 0, t,
+          OutputLayout{cpu_then_gpu.path()}, SaveInfo{})
+      .run(OutputLayout{on_cpu.path()}.checkpoint(3));
+  check(*resumed_on_gpu.model.network, "CPU checkpoint resumed on the GPU");
+  EXPECT_TRUE(weights::SafetensorsFile::open(OutputLayout{on_gpu.path()}.checkpoint(3) / "rng.safetensors")->find("cuda"))
+      << "the GPU's generator state is saved";
 }
 
 TEST(Trainer, ACheckpointOfAnotherRunIsRefused) {

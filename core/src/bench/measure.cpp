@@ -6,6 +6,8 @@
 #include <chrono>
 #include <fstream>
 
+#include "device/device.hpp"
+
 namespace ftcore::bench {
 
 namespace fs = std::filesystem;
@@ -29,17 +31,24 @@ bool is_weight_name(const std::string& name) { return name == "weight" || name =
 
 }  // namespace
 
-double gemm_peak(torch::ScalarType dtype, double seconds_per_size) {
+double gemm_peak(torch::ScalarType dtype, const torch::Device& device, double seconds_per_size) {
   torch::NoGradGuard no_grad;
   double best = 0;
-  for (std::int64_t n : {1024, 2048, 4096}) {
-    auto a = torch::randn({n, n}).to(dtype), b = torch::randn({n, n}).to(dtype);
+  // A GPU needs larger products to fill, and runs them queued: each timing covers a batch of
+  // products between two waits for the device.
+  const bool gpu = device.is_cuda();
+  const std::vector<std::int64_t> sizes = gpu ? std::vector<std::int64_t>{2048, 4096, 8192} : std::vector<std::int64_t>{1024, 2048, 4096};
+  const int batch = gpu ? 20 : 1;
+  for (std::int64_t n : sizes) {
+    auto a = torch::randn({n, n}).to(device, dtype), b = torch::randn({n, n}).to(device, dtype);
     auto out = torch::mm(a, b);  // warm-up: the library picks its kernels
-    const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+    device::synchronize(device);
+    const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n) * batch;
     const auto start = std::chrono::steady_clock::now();
     for (int runs = 0; runs < 3 || seconds_since(start) < seconds_per_size; ++runs) {
       const auto t0 = std::chrono::steady_clock::now();
-      torch::mm_out(out, a, b);
+      for (int i = 0; i < batch; ++i) torch::mm_out(out, a, b);
+      device::synchronize(device);
       best = std::max(best, flops / seconds_since(t0));
     }
   }

@@ -10,9 +10,10 @@
 
 namespace ftcore::bench {
 
-/// The best FLOP/s of square matrix products of `dtype` (n = 1024, 2048, 4096, each run until
-/// `seconds_per_size` have passed, at least three times), on the threads libtorch has.
-double gemm_peak(torch::ScalarType dtype, double seconds_per_size = 0.5);
+/// The best FLOP/s of square matrix products of `dtype` on `device` (the CPU: n = 1024, 2048, 4096
+/// on the threads libtorch has; a GPU: n = 2048, 4096, 8192, timed 20 products at a time), each size
+/// run until `seconds_per_size` have passed, at least three times.
+double gemm_peak(torch::ScalarType dtype, const torch::Device& device = torch::kCPU, double seconds_per_size = 0.5);
 
 /// The floating-point operations of one training step (forward and backward) of `network` on
 /// `rows` sequences of `length` tokens, every position but the first predicted. Counted as

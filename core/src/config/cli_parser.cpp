@@ -93,6 +93,24 @@ UsageError unknown_option(const std::string& option, unsigned command, const std
 
 }  // namespace
 
+std::vector<std::string> remove_options(const std::vector<std::string>& args, const std::vector<std::string>& keys) {
+  std::vector<std::string> spellings;
+  for (const auto& key : keys)
+    if (const OptionSpec* spec = find_option(key))
+      for (const auto& spelling : cli_spellings(*spec)) spellings.push_back(spelling);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const std::string name = text::starts_with(arg, "--") ? arg.substr(2, arg.find('=') - 2) : "";
+    if (name.empty() || std::find(spellings.begin(), spellings.end(), name) == spellings.end()) {
+      out.push_back(arg);
+      continue;
+    }
+    if (arg.find('=') == std::string::npos) ++i;  // its value is the next word
+  }
+  return out;
+}
+
 CommandLine parse_command_line(Config& config, unsigned command, const std::string& command_name,
                                const std::vector<std::string>& raw_args) {
   po::options_description described;

@@ -18,6 +18,10 @@ struct CommandLine {
 CommandLine parse_command_line(Config& config, unsigned command, const std::string& command_name,
                                const std::vector<std::string>& args);
 
+/// `args` without the options of `keys` (valued options, in any spelling, "--key value" or
+/// "--key=value"): what a launcher passes on to the processes it starts with values of its own.
+std::vector<std::string> remove_options(const std::vector<std::string>& args, const std::vector<std::string>& keys);
+
 /// The help text for a command: usage line, then every option grouped, with its aliases.
 std::string help_text(unsigned command, const std::string& usage);
 

@@ -30,6 +30,8 @@ std::vector<OptionSpec> make_table() {
        kTrain | kGenerating | kMerge, "Model"},
       {"load-in-8bit", T::flag, "false", "", "Keep frozen base weights in int8 (weight-only, per-row scales)",
        {"use_8bit"}, {"model.load_in_8bit"}, {}, {}, kTrain, "Model"},
+      {"device", T::text, "auto", "DEV", "Where to train: auto (the GPU when this build and machine have CUDA, else "
+       "the CPU), cpu, cuda (the GPU of LOCAL_RANK) or cuda:N", {}, {"model.device"}, {}, {}, kTrain, "Model"},
       {"gradient-checkpointing", T::flag, {}, "", "Recompute activations in backward to save memory "
        "(default: the method's)", {}, {"model.gradient_checkpointing"}, {}, {}, kTrain, "Model"},
 
@@ -140,7 +142,9 @@ std::vector<OptionSpec> make_table() {
       {"epochs", T::number, {}, "F", "Passes over the data (default: the mode's)",
        {"num_train_epochs", "num_epochs"}, {}, {}, {}, kRun, "Training"},
       {"max-steps", T::integer, {}, "N", "Stop after N optimizer steps", {}, {}, {}, {}, kRun, "Training"},
-      {"batch-size", T::integer, "1", "N", "Samples per micro-batch",
+      {"effective-batch-size", T::integer, {}, "N", "Samples per optimizer step over all ranks: --grad-accum "
+       "becomes N / (batch-size x ranks), which must divide", {"global_batch_size"}, {}, {}, {}, kTrain, "Training"},
+      {"batch-size", T::integer, "1", "N", "Samples per micro-batch (per rank)",
        {"per_device_train_batch_size", "micro_batch_size", "train_batch_size"}, {}, {}, {}, kTrain, "Training"},
       {"grad-accum", T::integer, {}, "N", "Micro-batches per optimizer step (default: the method's)",
        {"gradient_accumulation_steps"}, {}, {}, {}, kTrain, "Training"},
@@ -171,6 +175,13 @@ std::vector<OptionSpec> make_table() {
        {}, kRun, "Training"},
       {"save-total-limit", T::integer, "3", "N", "Keep at most N checkpoints besides best/ and last/", {}, {},
        {}, {}, kRun, "Training"},
+
+      // ---- distributed -------------------------------------------------------------------------
+      {"nproc", T::integer, "1", "N", "Start N local worker processes (data parallel, as torchrun --nproc-per-node "
+       "N); under torchrun or srun the environment says (docs/distributed.md)", {"nproc_per_node"}, {}, {}, {},
+       kTrain, "Distributed"},
+      {"dist-timeout", T::integer, "600", "SECONDS", "How long the ranks wait to meet and for each other in a "
+       "collective before the run fails", {}, {}, {}, {}, kTrain, "Distributed"},
 
       // ---- output ------------------------------------------------------------------------------
       {"output", T::text, {}, "DIR", "Output directory (default: the model directory)",

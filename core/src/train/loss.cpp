@@ -60,12 +60,15 @@ class LinearCrossEntropy : public torch::autograd::Function<LinearCrossEntropy> 
   }
 };
 
-nn::Batch model_inputs(const Batch& batch) {
+/// A tensor of the batch (collated on the CPU) on the network's device; undefined stays undefined.
+torch::Tensor on(const torch::Tensor& t, const torch::Device& device) { return t.defined() ? t.to(device) : t; }
+
+nn::Batch model_inputs(const Batch& batch, const torch::Device& device) {
   nn::Batch in;
-  in.input_ids = batch.input_ids;
-  in.attention_mask = batch.attention_mask;
-  in.position_ids = batch.position_ids;
-  in.segment_ids = batch.segment_ids;
+  in.input_ids = on(batch.input_ids, device);
+  in.attention_mask = on(batch.attention_mask, device);
+  in.position_ids = on(batch.position_ids, device);
+  in.segment_ids = on(batch.segment_ids, device);
   return in;
 }
 
@@ -77,10 +80,11 @@ torch::Tensor linear_cross_entropy_sum(const torch::Tensor& hidden, const torch:
 }
 
 torch::Tensor loss_sum(nn::CausalLM& network, const Batch& batch) {
-  auto hidden = network.hidden_states(model_inputs(batch));
+  const auto device = network.lm_head_weight().device();
+  auto hidden = network.hidden_states(model_inputs(batch, device));
   const auto width = hidden.size(-1);
   auto predictors = hidden.narrow(1, 0, hidden.size(1) - 1).reshape({-1, width});
-  auto targets = batch.labels.narrow(1, 1, batch.labels.size(1) - 1).reshape({-1});
+  auto targets = on(batch.labels.narrow(1, 1, batch.labels.size(1) - 1).reshape({-1}), device);
   auto keep = (targets != -100).nonzero().squeeze(1);
   return linear_cross_entropy_sum(predictors.index_select(0, keep), network.lm_head_weight(), targets.index_select(0, keep));
 }

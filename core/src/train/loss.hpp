@@ -10,7 +10,8 @@
 
 namespace ftcore::train {
 
-/// The sum (not the mean) of the cross-entropy over the batch's trained labels, fp32 scalar.
+/// The sum (not the mean) of the cross-entropy over the batch's trained labels, fp32 scalar. The
+/// batch (collated on the CPU) goes to the device of the network's output head.
 torch::Tensor loss_sum(nn::CausalLM& network, const Batch& batch);
 
 /// sum_i cross_entropy(hidden[i] weight^T, targets[i]) for hidden [rows, width], weight [vocabulary,

@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "device/device.hpp"
+#include "dist/reducer.hpp"
 #include "errors.hpp"
 #include "ftcore/version.hpp"
 #include "log.hpp"
@@ -78,16 +80,29 @@ class Stopwatch {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-torch::Tensor cpu_rng_state() {
-  auto generator = at::detail::getDefaultCPUGenerator();
+/// The default generator of the CPU, or of a GPU.
+at::Generator default_generator(const torch::Device& device) {
+  return device.is_cuda() ? at::globalContext().defaultGenerator(device) : at::detail::getDefaultCPUGenerator();
+}
+
+torch::Tensor rng_state(const torch::Device& device) {
+  auto generator = default_generator(device);
   std::lock_guard<std::mutex> lock(generator.mutex());
   return generator.get_state();
 }
 
-void set_cpu_rng_state(const torch::Tensor& state) {
-  auto generator = at::detail::getDefaultCPUGenerator();
+void set_rng_state(const torch::Device& device, const torch::Tensor& state) {
+  auto generator = default_generator(device);
   std::lock_guard<std::mutex> lock(generator.mutex());
   generator.set_state(state);
+}
+
+/// rng.safetensors: the CPU generator's state, and the training GPU's under "cuda" (its dropout
+/// masks are drawn there).
+std::vector<std::pair<std::string, torch::Tensor>> rng_states(const torch::Device& device) {
+  std::vector<std::pair<std::string, torch::Tensor>> out{{"cpu", rng_state(torch::kCPU)}};
+  if (device.is_cuda()) out.emplace_back("cuda", rng_state(device));
+  return out;
 }
 
 /// Parameters that decay: not biases and not norm weights (transformers' get_decay_parameter_names).
@@ -130,10 +145,13 @@ struct Trainer::State {
   const std::vector<Example>& train;
   const std::vector<Example>& validation;
   std::int32_t pad_id;
+  torch::Device device;  ///< where the network is (the batches go there)
   TrainerSettings settings;
   OutputLayout layout;
   SaveInfo save_info;
   std::vector<StopPolicy*> policies;
+  dist::Group* group;  ///< nullptr: a single process
+  std::unique_ptr<dist::GradientReducer> reducer;
 
   std::vector<std::pair<std::string, torch::Tensor>> trainable;
   std::unique_ptr<Optimizer> optimizer;
@@ -163,9 +181,13 @@ struct Trainer::State {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   State(nn::CausalLM& n, MethodRun& m, const std::vector<Example>& t, const std::vector<Example>& v, std::int32_t pad,
-        TrainerSettings s, OutputLayout l, SaveInfo info, std::vector<StopPolicy*> p)
-      : network(n), method(m), train(t), validation(v), pad_id(pad), settings(s), layout(std::move(l)), save_info(std::move(info)),
-        policies(std::move(p)) {}
+        TrainerSettings s, OutputLayout l, SaveInfo info, std::vector<StopPolicy*> p, dist::Group* g)
+      : network(n), method(m), train(t), validation(v), pad_id(pad), device(n.lm_head_weight().device()), settings(s), layout(std::move(l)), save_info(std::move(info)),
+        policies(std::move(p)), group(g) {}
+
+  int rank() const { return group ? group->world().rank : 0; }
+  int ranks() const { return group ? group->world().size : 1; }
+  bool writes() const { return rank() == 0; }  ///< rank 0 alone writes logs, checkpoints and plots
 
   /// Steps of the run (the schedule's total); none: until interrupted.
   std::optional<std::int64_t> limit() const {
@@ -184,10 +206,13 @@ struct Trainer::State {
     return plan;
   }
 
-  /// Micro-batches per optimizer step in epoch `e`: --grad-accum, grown by the modes.
+  /// Micro-batches per optimizer step in epoch `e`, over all ranks: --grad-accum (grown by the modes)
+  /// on each rank.
   std::int64_t accumulation(std::int64_t e) const {
     const double growth = std::min(std::pow(settings.batch_growth, static_cast<double>(e)), std::max(1.0, settings.max_batch_scale));
-    return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(static_cast<double>(settings.grad_accum) * accum_scale * growth + 1e-9)));
+    const auto per_rank =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(static_cast<double>(settings.grad_accum) * accum_scale * growth + 1e-9)));
+    return per_rank * ranks();
   }
 
   std::int64_t micro_batches(std::int64_t e) { return static_cast<std::int64_t>(plan_for(e).size()); }
@@ -251,6 +276,7 @@ struct Trainer::State {
 
   void record(const json& entry) {
     history.push_back(entry);
+    if (!writes()) return;
     std::ofstream(layout.metrics(), std::ios::app) << entry.dump() << "\n";
     if (!events) return;
     for (const auto& [key, value] : entry.items()) {
@@ -261,6 +287,7 @@ struct Trainer::State {
   }
 
   void plot() {
+    if (!writes()) return;
     monitor::Series train_loss{"train loss", {}, 0x1F77B4}, val_loss{"validation loss", {}, 0xFF7F0E},
         lr{"learning rate", {}, 0x7F7F7F, true};
     for (const auto& entry : history) {
@@ -278,6 +305,7 @@ struct Trainer::State {
 
   /// Drops metrics of steps after the checkpoint a resumed run starts from.
   void rewrite_metrics() {
+    if (!writes()) return;
     std::ofstream out(layout.metrics(), std::ios::trunc);
     for (const auto& entry : history) out << entry.dump() << "\n";
   }
@@ -297,18 +325,25 @@ struct Trainer::State {
                 {"lr_scale", lr_scale},
                 {"accum_scale", accum_scale},
                 {"total_steps", schedule.total_steps},
+                {"micro_batches_per_step", accumulation(epoch)},
+                {"ranks", ranks()},
                 {"history", history},
                 {"optimizer", optimizer->state_json()},
                 {"loss_scaler", scaler->state()},
                 {"ftcore_version", FTCORE_VERSION}};
   }
 
+  /// Rank 0 writes the checkpoint; the other ranks wait until it is there.
   void save_checkpoint() {
+    if (!writes()) {
+      group->barrier();
+      return;
+    }
     const fs::path dir = layout.checkpoint(step);
     write_atomically(dir, [&](const fs::path& staging) {
       weights::save_file(staging / "trainable.safetensors", trainable);
       weights::save_file(staging / "optimizer.safetensors", optimizer->state_tensors());
-      weights::save_file(staging / "rng.safetensors", {{"cpu", cpu_rng_state()}});
+      weights::save_file(staging / "rng.safetensors", rng_states(device));
       std::ofstream(staging / "trainer_state.json") << trainer_state().dump(1) << "\n";
       if (method.artefact_in_checkpoints()) method.save(staging / method.artefact(), save_info);
       method.save_training_state(staging);
@@ -317,6 +352,7 @@ struct Trainer::State {
     if (best_step == step) publish_alias(dir, layout.best());
     remove_old_checkpoints(layout.checkpoints(), settings.save_total_limit);
     spdlog::info("checkpoint: {}", dir.string());
+    if (group) group->barrier();
   }
 
   /// The trainable tensors of a checkpoint folder, into the network.
@@ -348,7 +384,10 @@ struct Trainer::State {
     optimizer->load_state(optimizer_state, state["optimizer"]);
     method.load_training_state(dir);
     scaler->load_state(state["loss_scaler"]);
-    set_cpu_rng_state(weights::SafetensorsFile::open(dir / "rng.safetensors")->tensor("cpu").clone());
+    auto rng = weights::SafetensorsFile::open(dir / "rng.safetensors");
+    set_rng_state(torch::kCPU, rng->tensor("cpu").clone());
+    // A checkpoint written on another device kind has no state for this one's generator: it keeps its seed.
+    if (device.is_cuda() && rng->find("cuda")) set_rng_state(device, rng->tensor("cuda").clone());
     step = state["step"];
     epoch = state["epoch"];
     batch_index = state["batch_index"];
@@ -367,6 +406,17 @@ struct Trainer::State {
       accum_scale = state["accum_scale"];
       schedule.total_steps = state["total_steps"];
     }
+    if (settings.max_steps && *settings.max_steps != schedule.total_steps) {
+      spdlog::info("--max-steps {}: the resumed run ends there (the checkpoint's run planned {} steps; the learning-rate "
+                   "schedule follows the new total)",
+                   *settings.max_steps, schedule.total_steps);
+      schedule.total_steps = *settings.max_steps;
+    }
+    if (state.contains("micro_batches_per_step") && state["micro_batches_per_step"] != accumulation(epoch))
+      spdlog::warn("{} was written taking {} micro-batches per step ({} rank(s)); this run takes {} ({} rank(s) x "
+                   "--grad-accum): the steps differ from the run that wrote it (keep --effective-batch-size the same "
+                   "to resume on another number of ranks exactly)",
+                   dir.string(), state["micro_batches_per_step"].dump(), state.value("ranks", 1), accumulation(epoch), ranks());
     // The modes see the evaluations again, so that their state is what it was.
     for (const auto& entry : evaluations)
       for (auto* policy : policies) policy->on_evaluation(evaluation_from_json(entry));
@@ -388,24 +438,39 @@ struct Trainer::State {
 
   // ---- one step ------------------------------------------------------------------------------
 
-  /// Forward and backward over one accumulation group, timed into `times`; returns (summed loss,
-  /// trained targets).
-  std::pair<double, std::int64_t> accumulate(const std::vector<MicroBatch>& group, StepTimes& times) {
+  /// Forward and backward over this rank's share of one step's micro-batches (every ranks()-th from
+  /// its rank on), the gradients then summed over the ranks; timed into `times`. Returns the step's
+  /// summed loss and trained targets over all ranks. The loss is normalised by the targets of the
+  /// whole step, so that the summed gradients are those of one process taking every micro-batch.
+  std::pair<double, std::int64_t> accumulate(const std::vector<MicroBatch>& step_batches, StepTimes& times) {
     std::int64_t targets = 0;
-    for (const auto& micro : group) targets += count_targets(train, micro);
+    for (const auto& micro : step_batches) targets += count_targets(train, micro);
     double loss = 0;
+    std::int64_t step_tokens = 0;
     Stopwatch watch;
-    for (const auto& micro : group) {
-      Batch batch = collate(train, micro, pad_id);
+    for (std::size_t i = static_cast<std::size_t>(rank()); i < step_batches.size(); i += static_cast<std::size_t>(ranks())) {
+      Batch batch = collate(train, step_batches[i], pad_id);
       times.data += watch.lap();
       auto sum = loss_sum(network, batch);
       loss += sum.item<double>();
       times.forward += watch.lap();
+      if (reducer && i + static_cast<std::size_t>(ranks()) >= step_batches.size()) reducer->arm();  // this rank's last
       (sum * (scaler->scale() / static_cast<double>(std::max<std::int64_t>(targets, 1)))).backward();
+      device::synchronize(device);  // a GPU runs backward asynchronously: its time is backward's
       times.backward += watch.lap();
-      tokens += batch.tokens;
-      times.tokens += batch.tokens;
+      step_tokens += batch.tokens;
     }
+    times.tokens = step_tokens;
+    if (group) {
+      reducer->finish();  // waiting for the other ranks' gradients counts as backward
+      // The step's loss and tokens over the ranks, and whether any rank was asked to stop (all stop together).
+      const auto summed = group->sum({loss, static_cast<double>(step_tokens), stop_requested().load() ? 1.0 : 0.0});
+      loss = summed[0];
+      step_tokens = static_cast<std::int64_t>(std::llround(summed[1]));
+      if (summed[2] > 0) stop_requested() = true;
+      times.backward += watch.lap();
+    }
+    tokens += step_tokens;
     return {loss, targets};
   }
 
@@ -419,15 +484,19 @@ struct Trainer::State {
   double evaluate() {
     torch::NoGradGuard no_grad;
     network.eval();
-    double loss = 0;
-    std::int64_t targets = 0;
-    for (const auto& micro : plan_epoch(validation, batching(false), 0)) {
-      Batch batch = collate(validation, micro, pad_id);
+    double loss = 0, targets = 0;
+    const auto plan = plan_epoch(validation, batching(false), 0);
+    for (std::size_t i = static_cast<std::size_t>(rank()); i < plan.size(); i += static_cast<std::size_t>(ranks())) {
+      Batch batch = collate(validation, plan[i], pad_id);
       loss += loss_sum(network, batch).item<double>();
-      targets += batch.targets;
+      targets += static_cast<double>(batch.targets);
     }
     network.train();
-    return targets > 0 ? loss / static_cast<double>(targets) : std::nan("");
+    if (group) {
+      const auto summed = group->sum({loss, targets});
+      loss = summed[0], targets = summed[1];
+    }
+    return targets > 0 ? loss / targets : std::nan("");
   }
 
   /// Evaluates, prints the status line, asks the modes; returns (new best, why to stop or "").
@@ -488,14 +557,15 @@ struct Trainer::State {
 
 Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Example>& train,
                  const std::vector<Example>& validation, std::int32_t pad_id, TrainerSettings settings, OutputLayout layout,
-                 SaveInfo save_info, std::vector<StopPolicy*> policies)
+                 SaveInfo save_info, std::vector<StopPolicy*> policies, dist::Group* group)
     : state_(std::make_unique<State>(network, method, train, validation, pad_id, settings, std::move(layout),
-                                     std::move(save_info), std::move(policies))) {
+                                     std::move(save_info), std::move(policies), group)) {
   auto& s = *state_;
   if (s.train.empty()) throw UsageError("no training examples");
   for (const auto& item : network.named_parameters())
     if (item.value().requires_grad()) s.trainable.emplace_back(item.key(), item.value());
   if (s.trainable.empty()) throw RunError("the method left nothing to train");
+  if (group) s.reducer = std::make_unique<dist::GradientReducer>(*group, s.parameters());
   s.make_optimizer();
   s.scaler = std::make_unique<LossScaler>(settings.fp16);
   if (const auto total = s.total_steps(0, 0, 0)) {
@@ -526,16 +596,20 @@ double Trainer::evaluate() { return state_->evaluate(); }
 TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
   auto& s = *state_;
   const auto& settings = s.settings;
-  fs::create_directories(s.layout.logs());
+  if (s.writes()) fs::create_directories(s.layout.logs());
   if (resume_from) {
     s.load_checkpoint(*resume_from);
     s.rewrite_metrics();
     spdlog::info("resuming from {} at step {} (epoch {}, micro-batch {})", resume_from->string(), s.step, s.epoch, s.batch_index);
   } else {
     torch::manual_seed(settings.seed);
-    std::ofstream(s.layout.metrics(), std::ios::trunc);
+    if (s.writes()) std::ofstream(s.layout.metrics(), std::ios::trunc);
   }
-  if (settings.tensorboard_events) s.events = std::make_unique<monitor::EventWriter>(s.layout.logs());
+  if (s.group) {  // every rank starts from rank 0's weights, as DistributedDataParallel does
+    torch::NoGradGuard no_grad;
+    for (auto& [name, tensor] : s.trainable) s.group->broadcast(tensor.detach(), 0);
+  }
+  if (settings.tensorboard_events && s.writes()) s.events = std::make_unique<monitor::EventWriter>(s.layout.logs());
   SignalGuard signals;
   s.network.train();
 
@@ -554,10 +628,10 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
       continue;
     }
     const std::int64_t start = s.batch_index, end = std::min<std::int64_t>(size, start + s.accumulation(s.epoch));
-    std::vector<MicroBatch> group(plan.begin() + start, plan.begin() + end);
+    std::vector<MicroBatch> step_batches(plan.begin() + start, plan.begin() + end);
     const std::int64_t tokens_at_start = s.tokens;
     StepTimes times;
-    auto [loss, targets] = s.accumulate(group, times);
+    auto [loss, targets] = s.accumulate(step_batches, times);
     s.batch_index = end;
     Stopwatch optimizer_watch;
     const double regularizer = s.method.add_regularizer_gradients(s.scaler->scale());
@@ -574,6 +648,7 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     }
     s.optimizer->zero_grad();
     s.scaler->update_after_step();
+    device::synchronize(s.device);
     times.optimizer = optimizer_watch.lap();
     result.step_times.push_back(times);
     ++s.step;

@@ -4,7 +4,8 @@
 // logging (console, metrics.jsonl, TensorBoard, training_history.png), checkpoints that resume
 // exactly, and a clean save on SIGINT/SIGTERM. At every evaluation the training modes (StopPolicy)
 // are asked whether to go on, stop, or change the learning rate or the batch; the best checkpoint
-// is restored at the end.
+// is restored at the end. In a distributed run (a dist::Group), every rank trains on its share of
+// each step's micro-batches, gradients are summed over the ranks, and rank 0 alone writes.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dist/group.hpp"
 #include "ftcore/nn/modules.hpp"
 #include "ftcore/stop_policy.hpp"
 #include "ftcore/training_method.hpp"
@@ -26,7 +28,7 @@ namespace ftcore::train {
 
 struct TrainerSettings {
   std::int64_t batch_size = 1;
-  std::int64_t grad_accum = 1;
+  std::int64_t grad_accum = 1;  ///< per rank: a step takes grad_accum x ranks micro-batches
   std::int64_t max_length = 2048;
   bool packing = false;
   double epochs = 3;  ///< <= 0: no limit (runs until interrupted, or --max-steps)
@@ -65,7 +67,7 @@ struct TrainerSettings {
 /// loss, backward, and the optimizer (unscaling, clipping, the update, zeroing the gradients).
 struct StepTimes {
   double data = 0, forward = 0, backward = 0, optimizer = 0;
-  std::int64_t tokens = 0;  ///< tokens of the step's batches (padding included)
+  std::int64_t tokens = 0;  ///< tokens of this rank's batches of the step (padding included)
   double total() const { return data + forward + backward + optimizer; }
 };
 
@@ -91,9 +93,10 @@ std::atomic<bool>& stop_requested();
 
 class Trainer {
  public:
+  /// `group`: the ranks of a distributed run (nullptr: this process alone).
   Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Example>& train, const std::vector<Example>& validation,
           std::int32_t pad_id, TrainerSettings settings, OutputLayout layout, SaveInfo save_info,
-          std::vector<StopPolicy*> policies = {});
+          std::vector<StopPolicy*> policies = {}, dist::Group* group = nullptr);
   ~Trainer();
 
   /// Optimizer steps a run of these settings makes (0: no limit). A mode that grows the batch

@@ -14,6 +14,8 @@ std::string format_number(const char* pattern, double value);
 std::string lower(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
+/// Up to the first line break (libtorch's messages go on with a stack trace).
+std::string first_line(std::string_view s);
 
 /// Levenshtein distance.
 std::size_t edit_distance(std::string_view a, std::string_view b);
