@@ -49,6 +49,35 @@ class AdamW final : public AdamBase {
     return {{"exp_avg", p.sizes().vec()}, {"exp_avg_sq", p.sizes().vec()}};
   }
 
+  /// torch's _multi_tensor_adamw: the same operations as update(), each over every parameter at once
+  /// (torch's _foreach kernels: one launch per operation on a GPU; one operation per tensor on the
+  /// CPU, where they are update()'s own), so the values are update()'s.
+  void update_all(std::vector<detail::Update>& updates, double lr) const override {
+    if (updates.empty()) return;
+    const double beta1 = options_.beta1, beta2 = options_.beta2;
+    std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, decayed;
+    std::vector<c10::Scalar> decays, bias_correction2_sqrts, step_sizes;
+    for (auto& u : updates) {
+      params.push_back(*u.param);
+      grads.push_back(u.grad);
+      exp_avgs.push_back(u.state->tensors.at("exp_avg"));
+      exp_avg_sqs.push_back(u.state->tensors.at("exp_avg_sq"));
+      if (u.weight_decay != 0) decayed.push_back(*u.param), decays.emplace_back(1 - lr * u.weight_decay);
+      const auto step = static_cast<double>(u.state->step);
+      bias_correction2_sqrts.emplace_back(std::sqrt(1 - std::pow(beta2, step)));
+      step_sizes.emplace_back(-(lr / (1 - std::pow(beta1, step))));
+    }
+    if (!decayed.empty()) at::_foreach_mul_(decayed, decays);
+    at::_foreach_mul_(exp_avgs, beta1);
+    at::_foreach_add_(exp_avgs, grads, 1 - beta1);
+    at::_foreach_mul_(exp_avg_sqs, beta2);
+    at::_foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2);
+    auto denoms = at::_foreach_sqrt(exp_avg_sqs);
+    at::_foreach_div_(denoms, bias_correction2_sqrts);
+    at::_foreach_add_(denoms, options_.eps);
+    at::_foreach_addcdiv_(params, exp_avgs, denoms, step_sizes);
+  }
+
   /// torch 1.13's _single_tensor_adamw, operation for operation (amsgrad, maximize, capturable off).
   void update(torch::Tensor& param, const torch::Tensor& grad, ParamState& s, double lr,
               double weight_decay) const override {

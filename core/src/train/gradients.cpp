@@ -7,22 +7,22 @@ namespace ftcore::train {
 
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads, norms;
+  std::vector<torch::Tensor> grads, in_fp32;
   for (const auto& p : params)
-    if (p.grad().defined()) grads.push_back(p.grad());
+    if (p.grad().defined()) grads.push_back(p.grad().detach());
   if (grads.empty()) return 0.0;
   const auto device = grads.front().device();
-  // torch.norm(g, 2) is linalg.vector_norm over all elements; each grad's norm is taken in fp32.
-  for (const auto& g : grads)
-    norms.push_back(at::linalg_vector_norm(g.detach().to(torch::kFloat32), 2.0, c10::nullopt, false, c10::nullopt)
-                        .to(device));
+  // torch.norm(g, 2) is linalg.vector_norm over all elements; each grad's norm is taken in fp32. The
+  // multi-tensor kernels do every grad at once on a GPU (on the CPU they are the per-tensor operations).
+  for (const auto& g : grads) in_fp32.push_back(g.scalar_type() == torch::kFloat32 ? g : g.to(torch::kFloat32));
+  auto norms = at::_foreach_norm(in_fp32, 2.0);
+  for (auto& n : norms) n = n.to(device);
   const auto total = at::linalg_vector_norm(torch::stack(norms), 2.0, c10::nullopt, false, c10::nullopt);
   const double total_norm = total.item<double>();
   if (max_norm <= 0 || !std::isfinite(total_norm)) return total_norm;
-  // max_norm / (total + 1e-6) is Tensor.__rdiv__ in torch: reciprocal, then multiply.
+  // max_norm / (total + 1e-6) is Tensor.__rdiv__ in torch: reciprocal, then multiply, in fp32.
   const auto clip_coef = (total + 1e-6).reciprocal() * max_norm;
-  const auto clamped = clip_coef.clamp_max(1.0);
-  for (auto& g : grads) g.detach().mul_(clamped.to(g.device()));
+  at::_foreach_mul_(grads, clip_coef.clamp_max(1.0).item<float>());
   return total_norm;
 }
 

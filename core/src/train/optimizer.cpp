@@ -49,6 +49,8 @@ const nlohmann::json& ParamOptimizer::field(const nlohmann::json& json, const ch
 void ParamOptimizer::step(double lr) {
   torch::NoGradGuard no_grad;
   ++steps_;
+  std::vector<Update> updates;
+  std::vector<std::size_t> updated;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     auto& p = params_[i];
     const auto& grad = p.grad();
@@ -57,10 +59,16 @@ void ParamOptimizer::step(double lr) {
     auto& s = state_[i];
     if (s.step == 0) init_state(i);
     ++s.step;
-    auto& target = s.master.defined() ? s.master : p;
-    update(target, grad.to(torch::kFloat32), s, lr, decay_[i]);
-    if (s.master.defined()) p.copy_(s.master);
+    updates.push_back({s.master.defined() ? &s.master : &p, grad.to(torch::kFloat32), &s, decay_[i]});
+    updated.push_back(i);
   }
+  update_all(updates, lr);
+  for (auto i : updated)
+    if (state_[i].master.defined()) params_[i].copy_(state_[i].master);
+}
+
+void ParamOptimizer::update_all(std::vector<Update>& updates, double lr) const {
+  for (auto& u : updates) update(*u.param, u.grad, *u.state, lr, u.weight_decay);
 }
 
 void ParamOptimizer::zero_grad() {

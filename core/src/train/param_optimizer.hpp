@@ -24,6 +24,14 @@ struct ParamState {
   torch::Tensor master;  ///< fp32 copy for parameters that are not fp32
 };
 
+/// One parameter's part of a step: what update() takes.
+struct Update {
+  torch::Tensor* param;  ///< fp32: the parameter or its master
+  torch::Tensor grad;    ///< fp32
+  ParamState* state;     ///< its step already counts this update
+  double weight_decay;
+};
+
 class ParamOptimizer : public Optimizer {
  public:
   /// `kind` is what state_json records ("adamw"); `display` starts every message ("AdamW").
@@ -44,6 +52,10 @@ class ParamOptimizer : public Optimizer {
   /// this update already.
   virtual void update(torch::Tensor& param, const torch::Tensor& grad, ParamState& s, double lr,
                       double weight_decay) const = 0;
+  /// The step's updates of every parameter with a gradient, in parameter order. By default one
+  /// update() each; an optimizer may do them all at once (multi-tensor kernels: on a GPU, a few
+  /// launches instead of several per parameter), computing the same values.
+  virtual void update_all(std::vector<Update>& updates, double lr) const;
   /// The hyperparameters as saved in state_json (top-level keys), and their restoration (which
   /// checks them; called before anything is replaced, so it must throw before changing anything).
   virtual nlohmann::json hyperparameters() const = 0;
