@@ -11,7 +11,7 @@ venv that bench/setup_reference.sh made (one missing is skipped with a message):
   BUILD_DIR/bench/venv-newest  the newest torch + transformers 5 + peft 0.2x
 --reference NAME=PYTHON (repeatable) names other interpreters instead (a GPU machine's own python3).
 --device cuda runs both sides on the GPU; the table then also gives each side's GPU allocator peak, and
-the results and the docs block are kept apart from the CPU ones (PRESET-cuda).
+the results and the docs block are kept apart from the CPU ones (PRESET-cuda; -bB for a batch other than 1).
 Each program runs in its own process, so each peak RSS is its own. Prints a Markdown table (tokens/s,
 seconds per step and per phase, peak RSS, load time) and the ratios ftcore/reference; the raw results
 stay in BUILD_DIR/bench/PRESET-*.json. --update-docs rewrites the preset's part of docs/benchmarks.md
@@ -60,8 +60,8 @@ def parse_args():
     for item in args.reference:
         if "=" not in item or not item.split("=", 1)[0]:
             parser.error(f"--reference {item}: give NAME=PYTHON")
-    # Results and docs block of a preset on a GPU stay apart from the CPU's.
-    args.key = args.preset if args.device == "cpu" else f"{args.preset}-{args.device}"
+    # Results and docs block of a preset on a GPU, or of another batch, stay apart from the CPU's at batch 1.
+    args.key = args.preset + ("" if args.device == "cpu" else f"-{args.device}") + ("" if args.batch == 1 else f"-b{args.batch}")
     return args
 
 

@@ -80,8 +80,10 @@ class TextSink final : public spdlog::sinks::base_sink<spdlog::details::null_mut
                                                               : "";
       if (*colour) level = colour + level + "\x1b[0m";
     }
-    const std::string rank = log_rank() >= 0 ? "rank " + std::to_string(log_rank()) + ": " : "";
-    std::string text = level + ": " + rank + std::string(msg.payload.data(), msg.payload.size()) + "\n";
+    const std::string payload(msg.payload.data(), msg.payload.size());
+    std::string rank = log_rank() >= 0 ? "rank " + std::to_string(log_rank()) + ": " : "";
+    if (!rank.empty() && payload.rfind(rank, 0) == 0) rank.clear();  // the message names its rank already
+    std::string text = level + ": " + rank + payload + "\n";
     std::lock_guard<std::mutex> lock(stderr_mutex());
     write_stderr(status_.empty() ? text : "\r\x1b[K" + text + status_);
   }

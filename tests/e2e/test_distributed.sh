@@ -52,6 +52,10 @@ expect "srun-style tasks train together" 0 "trained 2 steps" -- cat "$TMP/slurm-
 expect "and match the --nproc run's first steps" 0 "^same$" -- \
   bash -c "diff <(losses '$TMP/slurm/logs/training/metrics.jsonl') <(losses '$TMP/two/logs/training/metrics.jsonl' | head -2) && echo same"
 
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+expect "a launch of a single rank joins a group of one" 0 "distributed: 1 rank over gloo .*trained 2 steps" -- \
+  bash -c "RANK=0 WORLD_SIZE=1 MASTER_PORT=$PORT '$FTCORE' ${RUN[*]} --max-steps 2 --output '$TMP/single' 2>&1 | tr '\n' ' '"
+
 # A worker killed with -9: the others end within 60 s, naming it.
 LONG=("${BASE[@]}" --batch-size 1 --effective-batch-size 4 --max-steps 100000 --log-level warn)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -87,6 +91,9 @@ expect "--nproc: no worker is left" 0 "^none$" -- bash -c "pgrep -P $launcher >/
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 expect "a rendezvous that does not form ends after --dist-timeout" 1 "rank 0: the ranks could not meet at 127.0.0.1:$PORT within 3 s" -- \
   env RANK=0 WORLD_SIZE=2 MASTER_PORT=$PORT "$FTCORE" "${RUN[@]}" --max-steps 2 --output "$TMP/alone" --dist-timeout 3
+
+expect "a rank other than 0 that cannot reach rank 0 says so once, with its rank" 1 "^error: rank 1: the ranks could not meet at 127.0.0.1:$PORT within 3 s" -- \
+  env RANK=1 WORLD_SIZE=2 MASTER_PORT=$PORT "$FTCORE" "${RUN[@]}" --max-steps 2 --output "$TMP/alone1" --dist-timeout 3
 
 # ftcore bench --nproc 2: the scaling against one process.
 expect "bench --nproc 2 reports the scaling efficiency" 0 "scaling efficiency: [0-9.]+% \(2 processes against 2 x one process" -- \

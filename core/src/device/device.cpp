@@ -70,9 +70,19 @@ void synchronize(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
 }
 
+#ifdef FTCORE_WITH_CUDA
+namespace {
+
+/// The caching allocator answers only once the first tensor made it start; make sure it has.
+void start_allocator(const torch::Device& device) { (void)torch::empty({0}, torch::TensorOptions().device(device)); }
+
+}  // namespace
+#endif
+
 std::optional<std::int64_t> peak_allocated_bytes(const torch::Device& device) {
 #ifdef FTCORE_WITH_CUDA
   if (device.is_cuda()) {
+    start_allocator(device);
     // allocated_bytes[0] is the aggregate over every pool (StatType::AGGREGATE in every libtorch).
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
     return static_cast<std::int64_t>(stats.allocated_bytes[0].peak);
@@ -84,7 +94,10 @@ std::optional<std::int64_t> peak_allocated_bytes(const torch::Device& device) {
 
 void reset_peak(const torch::Device& device) {
 #ifdef FTCORE_WITH_CUDA
-  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+  if (device.is_cuda()) {
+    start_allocator(device);
+    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+  }
 #endif
   (void)device;
 }

@@ -56,6 +56,14 @@ void wait_for(const c10::intrusive_ptr<c10d::Work>& work) {
   if (!work->wait()) throw std::runtime_error("the operation did not complete");
 }
 
+/// A backend's normal shutdown where it has one (libtorch 2.x's NCCL wants it before the process ends).
+template <typename B>
+auto shut_down(B& backend, int) -> decltype(backend.shutdown(), void()) {
+  backend.shutdown();
+}
+template <typename B>
+void shut_down(B&, long) {}
+
 template <typename Backend>
 class C10dGroup final : public Group {
  public:
@@ -63,6 +71,13 @@ class C10dGroup final : public Group {
             torch::Device device)
       : world_(std::move(world)), name_(std::move(name)), backend_(std::move(backend)), peers_(std::move(peers)),
         device_(device) {}
+
+  ~C10dGroup() override {
+    try {
+      shut_down(*backend_, 0);
+    } catch (const std::exception&) {  // the run is over either way
+    }
+  }
 
   const World& world() const override { return world_; }
   std::string backend() const override { return name_; }
@@ -103,7 +118,7 @@ class C10dGroup final : public Group {
     if (!gone.empty())
       message += text::join(gone, ", ") + (gone.size() == 1 ? " has" : " have") + " exited; see its output for why";
     else
-      message += "no other rank on this machine has exited, so a rank elsewhere stopped or the network failed";
+      message += "no other rank on this machine has exited: the cause is that error, a rank on another machine, or the network";
     throw Failure(message);
   }
 

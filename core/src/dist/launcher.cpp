@@ -92,14 +92,15 @@ int launch_local(const LaunchOptions& options) {
   std::vector<std::string> argv{program};
   argv.insert(argv.end(), options.command.begin(), options.command.end());
   const std::string port = std::to_string(free_port());
-  spdlog::info("starting {} worker processes (rendezvous 127.0.0.1:{})", options.nproc, port);
+  if (options.nproc > 1) spdlog::info("starting {} worker processes (rendezvous 127.0.0.1:{})", options.nproc, port);
 
   auto previous_int = std::signal(SIGINT, remember_signal);
   auto previous_term = std::signal(SIGTERM, remember_signal);
   std::vector<Worker> workers;
   for (int rank = 0; rank < options.nproc; ++rank) {
     auto env = options.environment;
-    env.insert(env.end(), {{"RANK", std::to_string(rank)},
+    if (options.nproc > 1)  // one worker is a plain process
+      env.insert(env.end(), {{"RANK", std::to_string(rank)},
                            {"WORLD_SIZE", std::to_string(options.nproc)},
                            {"LOCAL_RANK", std::to_string(rank)},
                            {"LOCAL_WORLD_SIZE", std::to_string(options.nproc)},

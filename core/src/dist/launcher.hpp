@@ -16,7 +16,8 @@ struct LaunchOptions {
   std::chrono::seconds grace{20};    ///< after a worker fails, how long the others get to end themselves
 };
 
-/// Starts the workers and waits for all of them. SIGINT and SIGTERM sent to this process go on to the
+/// Starts the workers and waits for all of them (one worker alone gets no launcher variables: it is a
+/// plain process). SIGINT and SIGTERM sent to this process go on to the
 /// workers (which save and stop together). When a worker fails, the others get `grace` to notice and
 /// end, then SIGTERM, then SIGKILL 10 s later. Prints a line per failed rank and returns 0 when all
 /// succeeded, else the first failure's code (2 when a worker found bad input, else 1).

@@ -85,7 +85,7 @@ World read_world() {
 }
 
 std::string describe(const World& w) {
-  if (!w.distributed()) return "single process";
+  if (!w.launched()) return "single process";
   return "rank " + std::to_string(w.rank) + " of " + std::to_string(w.size) + " (local rank " + std::to_string(w.local_rank) +
          "; " + w.launcher + ", rendezvous " + w.master_addr + ":" + std::to_string(w.master_port) + ")";
 }

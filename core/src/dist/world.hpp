@@ -21,6 +21,8 @@ struct World {
   std::string attempt = "0";
 
   bool distributed() const { return size > 1; }
+  /// Started by a launcher (its variables are set), even as a single rank.
+  bool launched() const { return launcher != "single process"; }
   bool writes() const { return rank == 0; }  ///< rank 0 alone logs and writes files
 };
 
