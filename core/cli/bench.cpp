@@ -263,6 +263,7 @@ int bench_command(const Args& args) {
   const FamilyFacts facts = handler.facts(model_config);
   apply_workload_defaults(config);
   apply_layers(config, handler, facts, method);
+  resolve_effective_batch(config, world.size);
   if (w.seq_len > facts.max_length)
     throw UsageError("--seq-len " + std::to_string(w.seq_len) + " is longer than the model's " + std::to_string(facts.max_length));
   const torch::ScalarType dtype = model::parse_precision(*config.text("precision"));

@@ -203,6 +203,9 @@ int run_command(const Args& args) {
   const TrainingMethod& method = choose_method(session);
   train::Modes modes = train::choose_modes(session.registry, config);
   apply_layers(config, handler, facts, method);
+  const dist::World world = dist::read_world();
+  const int ranks = planned_ranks(config, world);
+  resolve_effective_batch(config, ranks);
   if (print_only) {
     std::cout << config.to_yaml(config::kRun);
     return kExitOk;
@@ -211,9 +214,6 @@ int run_command(const Args& args) {
   // The training options are checked before anything is read or written.
   const torch::ScalarType dtype = model::parse_precision(*config.text("precision"));
   train::TrainerSettings settings = trainer_settings(config, dtype);
-  const dist::World world = dist::read_world();
-  const int ranks = planned_ranks(config, world);
-  apply_effective_batch(config, settings, ranks);
   const torch::Device device = training_device(config, world.local_rank);
   if (ranks > 1 && !world.distributed()) training_device(config, ranks - 1);  // --nproc: the last worker's GPU too
   if (!world.writes()) settings.progress_bar = false;

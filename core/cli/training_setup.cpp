@@ -99,16 +99,21 @@ int planned_ranks(const config::Config& config, const dist::World& world) {
   return static_cast<int>(std::max<std::int64_t>(1, config.integer("nproc").value_or(1)));
 }
 
-void apply_effective_batch(const config::Config& config, train::TrainerSettings& s, int ranks) {
+void resolve_effective_batch(config::Config& config, int ranks) {
   const auto wanted = config.integer("effective-batch-size");
-  if (!wanted) return;
-  const std::int64_t accumulation = dist::accumulation_for(*wanted, s.batch_size, ranks);
+  const auto micro = config.integer("batch-size");
+  if (!wanted || !micro || *micro < 1) return;  // read_optimizer_settings refuses a batch size below 1
+  const std::int64_t accumulation = dist::accumulation_for(*wanted, *micro, ranks);
+  const std::string split = "--effective-batch-size " + std::to_string(*wanted) + " / (--batch-size " + std::to_string(*micro) +
+                            " x " + std::to_string(ranks) + " rank" + (ranks == 1 ? ")" : "s)");
   const config::Setting* given = config.find("grad-accum");
-  if (given && given->layer >= config::Layer::yaml && s.grad_accum != accumulation)
-    throw UsageError("--effective-batch-size " + std::to_string(*wanted) + " with --batch-size " + std::to_string(s.batch_size) +
-                     " on " + std::to_string(ranks) + " rank(s) means --grad-accum " + std::to_string(accumulation) + ", but " +
-                     given->origin + " " + std::to_string(s.grad_accum) + " was given too: give one of them");
-  s.grad_accum = accumulation;
+  if (given && given->layer >= config::Layer::yaml) {
+    if (config.integer("grad-accum") != accumulation)
+      throw UsageError(split + " means --grad-accum " + std::to_string(accumulation) + ", but " + given->origin + " " +
+                       config::value_text(given->value) + " was given too: give one of them");
+    return;
+  }
+  config.set("grad-accum", accumulation, config::Layer::mode, split);
 }
 
 dist::LaunchOptions worker_launch(const config::Config& config, const std::string& command, const Args& args, int nproc,

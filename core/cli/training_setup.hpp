@@ -41,9 +41,10 @@ void place_network(nn::CausalLM& network, const torch::Device& device);
 /// How many ranks the run will have: the launcher's (torchrun, srun, a worker of --nproc), else --nproc.
 int planned_ranks(const config::Config& config, const dist::World& world);
 
-/// --effective-batch-size N: --grad-accum becomes N / (batch-size x ranks); UsageError when that does not
-/// divide (saying which numbers would) or when --grad-accum was given too and differs.
-void apply_effective_batch(const config::Config& config, train::TrainerSettings& settings, int ranks);
+/// --effective-batch-size N: --grad-accum becomes N / (batch-size x ranks), set in the configuration
+/// (so --print-config and config.resolved.yaml show it, with where it came from). UsageError when that
+/// does not divide (saying which numbers would) or when --grad-accum was given too and differs.
+void resolve_effective_batch(config::Config& config, int ranks);
 
 /// Workers of `command`: `args` without the options `replaced` (the launcher's own), each with --threads
 /// `threads`, else (0) its share of the cores unless the user set --threads.

@@ -19,6 +19,12 @@ RUN=("${BASE[@]}" --batch-size 1 --effective-batch-size 4 --save-steps 2)
 last() { echo "$TMP/$1/checkpoints/last/trainable.safetensors"; }
 losses() { python3 -c 'import json,sys; [print("%.6f" % json.loads(l)["train/loss"]) for l in open(sys.argv[1]) if "train/loss" in l]' "$1"; }
 
+expect "--print-config shows the --grad-accum an effective batch makes, and why" 0 \
+  "grad_accum: 2  # mode preset: --effective-batch-size 4 / \(--batch-size 2 x 1 rank\)" -- \
+  "$FTCORE" "${BASE[@]}" --batch-size 2 --effective-batch-size 4 --print-config
+expect "... for the ranks of --nproc" 0 "grad_accum: 1  # mode preset: --effective-batch-size 4 / \(--batch-size 2 x 2 ranks\)" -- \
+  "$FTCORE" "${BASE[@]}" --batch-size 2 --effective-batch-size 4 --nproc 2 --print-config
+
 # Two ranks against one process taking the same 4 samples a step.
 expect "one process trains" 0 "trained 6 steps" -- "$FTCORE" "${RUN[@]}" --max-steps 6 --output "$TMP/one"
 "$FTCORE" "${RUN[@]}" --max-steps 6 --output "$TMP/two" --nproc 2 >"$TMP/two.log" 2>&1
@@ -28,6 +34,8 @@ expect "2 ranks: the parameters equal 1 process's (fp32, 1e-5)" 0 "max diff" -- 
 expect "2 ranks: the logged losses equal 1 process's" 0 "^same$" -- \
   bash -c "diff <(losses '$TMP/one/logs/training/metrics.jsonl') <(losses '$TMP/two/logs/training/metrics.jsonl') && echo same"
 expect "rank 0 alone wrote the outputs" 0 "adapter_model.safetensors" -- ls "$TMP/two/lora"
+expect "its config.resolved.yaml reads back on 2 ranks" 0 "trained 1 steps" -- \
+  "$FTCORE" run --config "$TMP/two/config.resolved.yaml" --max-steps 1 --output "$TMP/readback" --nproc 2
 expect "rank 1 logged no info lines" 0 "^0$" -- bash -c "grep -c 'rank 1:' '$TMP/two.log'; true"
 
 # A checkpoint of 2 ranks resumed on 1, and one of 1 resumed on 2: both end as the uninterrupted run.
@@ -57,11 +65,11 @@ expect "a launch of a single rank joins a group of one" 0 "distributed: 1 rank o
   bash -c "RANK=0 WORLD_SIZE=1 MASTER_PORT=$PORT '$FTCORE' ${RUN[*]} --max-steps 2 --output '$TMP/single' 2>&1 | tr '\n' ' '"
 
 # A worker killed with -9: the others end within 60 s, naming it.
-LONG=("${BASE[@]}" --batch-size 1 --effective-batch-size 4 --max-steps 100000 --log-level warn)
+LONG=("${BASE[@]}" --batch-size 1 --effective-batch-size 4 --log-level warn)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 for r in 0 1; do
   RANK=$r WORLD_SIZE=2 LOCAL_RANK=$r MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT \
-    "$FTCORE" "${LONG[@]}" --output "$TMP/killed" --threads 1 >"$TMP/killed-$r.log" 2>&1 &
+    "$FTCORE" "${LONG[@]}" --max-steps 100000 --output "$TMP/killed" --threads 1 >"$TMP/killed-$r.log" 2>&1 &
   eval "pid$r=\$!"
 done
 for _ in $(seq 1 600); do grep -q '"step":3' "$TMP/killed/logs/training/metrics.jsonl" 2>/dev/null && break; sleep 0.1; done
@@ -74,7 +82,7 @@ expect "rank 0 exits non-zero once rank 1 is killed" 0 "^1$" -- echo "$rc0"
 expect "within 60 s" 0 "^ok$" -- bash -c "[ $took -le 60 ] && echo ok || echo $took s"
 expect "naming the rank that exited" 0 "rank 0: .* with the other ranks failed \(gloo: .*\): rank 1 \(pid $pid1\) has exited" -- cat "$TMP/killed-0.log"
 
-"$FTCORE" "${LONG[@]}" --output "$TMP/killed-nproc" --nproc 2 >"$TMP/killed-nproc.log" 2>&1 &
+"$FTCORE" "${LONG[@]}" --max-steps 100000 --output "$TMP/killed-nproc" --nproc 2 >"$TMP/killed-nproc.log" 2>&1 &
 launcher=$!
 for _ in $(seq 1 600); do grep -q '"step":3' "$TMP/killed-nproc/logs/training/metrics.jsonl" 2>/dev/null && break; sleep 0.1; done
 worker=$(pgrep -P "$launcher" | tail -1)
@@ -86,6 +94,19 @@ took=$(( $(date +%s) - start ))
 expect "--nproc: the launcher exits 1 when a worker is killed" 0 "^1 ok$" -- bash -c "echo $rc \$([ $took -le 60 ] && echo ok || echo $took s)"
 expect "--nproc: it names the killed rank" 0 "rank 1 \(pid $worker\) was killed by signal 9" -- cat "$TMP/killed-nproc.log"
 expect "--nproc: no worker is left" 0 "^none$" -- bash -c "pgrep -P $launcher >/dev/null && echo left || echo none"
+
+# Ctrl-C (SIGINT) to the --nproc launcher: the workers stop after the same step, rank 0 saves, all exit 0.
+"$FTCORE" "${LONG[@]}" --max-steps 100000 --output "$TMP/interrupted" --nproc 2 >"$TMP/interrupted.log" 2>&1 &
+launcher=$!
+for _ in $(seq 1 600); do grep -q '"step":3' "$TMP/interrupted/logs/training/metrics.jsonl" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$launcher"
+wait "$launcher"
+expect "SIGINT to the launcher: every worker stops and exits 0" 0 "^0$" -- echo $?
+expect "rank 0 saved the step they stopped at, and says how to continue" 0 "interrupted at step [0-9]+ .*continue with: .* --resume" -- \
+  bash -c "tr '\n' ' ' < '$TMP/interrupted.log'"
+expect "the saved checkpoint resumes on 2 ranks" 0 "trained [0-9]+ steps" -- \
+  bash -c "steps=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"step\"] + 2)' '$TMP/interrupted/checkpoints/last/trainer_state.json'); \
+    '$FTCORE' ${LONG[*]} --output '$TMP/interrupted' --nproc 2 --resume --max-steps \$steps 2>&1"
 
 # A rendezvous that cannot form (rank 1 never comes) ends with the address in the message.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -234,8 +234,8 @@ std::string Config::to_yaml(unsigned command) const {
     } else {
       out << value_text(s->value);
     }
-    out << YAML::Comment(std::string(layer_name(s->layer)) +
-                         (s->layer >= Layer::yaml ? ": " + s->origin : ""));
+    // Where it came from: the layer, and for all but the built-in defaults what in it set the value.
+    out << YAML::Comment(std::string(layer_name(s->layer)) + (s->layer != Layer::builtin ? ": " + s->origin : ""));
   }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

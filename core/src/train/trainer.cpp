@@ -152,6 +152,7 @@ struct Trainer::State {
   std::vector<StopPolicy*> policies;
   dist::Group* group;  ///< nullptr: a single process
   std::unique_ptr<dist::GradientReducer> reducer;
+  bool stop_agreed = false;  ///< with a group: whether a rank was asked to stop, as all ranks learnt it this step
 
   std::vector<std::pair<std::string, torch::Tensor>> trainable;
   std::unique_ptr<Optimizer> optimizer;
@@ -467,7 +468,7 @@ struct Trainer::State {
       const auto summed = group->sum({loss, static_cast<double>(step_tokens), stop_requested().load() ? 1.0 : 0.0});
       loss = summed[0];
       step_tokens = static_cast<std::int64_t>(std::llround(summed[1]));
-      if (summed[2] > 0) stop_requested() = true;
+      stop_agreed = summed[2] > 0;
       times.backward += watch.lap();
     }
     tokens += step_tokens;
@@ -691,7 +692,9 @@ TrainResult Trainer::run(const std::optional<fs::path>& resume_from) {
     std::string stop;
     const bool evaluation_due = s.evaluation_due(start, end, size);
     if (evaluation_due || last) std::tie(new_best, stop) = s.evaluation_point();
-    const bool interrupted = stop_requested().load();
+    // With other ranks, the stop all of them agreed on at this step's sum (a signal arriving later on one
+    // rank alone waits for the next step, or the ranks would part ways).
+    const bool interrupted = s.group ? s.stop_agreed : stop_requested().load();
     const bool save_due = settings.save_steps ? s.step % *settings.save_steps == 0 : evaluation_due;
     if (!stop.empty() && s.window_targets > 0) log_window();  // the run ends here: its last steps are logged too
     if (settings.checkpoints && (save_due || last || new_best || !stop.empty() || interrupted)) s.save_checkpoint();
