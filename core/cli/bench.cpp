@@ -253,7 +253,7 @@ int bench_command(const Args& args) {
     if (device.is_cuda()) training_device(config, static_cast<int>(nproc) - 1);  // a GPU for each
     return scaling_bench(config, args, w, static_cast<int>(nproc), threads);
   }
-  if (nproc > 1) launch_workers(config, "bench", args, world);  // refuses --nproc under a launcher
+  if (nproc > 1) launch_workers(config, "bench", args, world);  // under a launcher: refused (UsageError)
   std::unique_ptr<dist::Group> group = join_run(config, world, device);
 
   const fs::path model_dir = world.writes() ? ensure_model(w) : model_path(w);

@@ -1,6 +1,5 @@
 #include "training_setup.hpp"
 
-#include <algorithm>
 #include <string>
 #include <thread>
 #include <utility>
@@ -145,12 +144,9 @@ std::optional<int> launch_workers(const config::Config& config, const std::strin
 std::unique_ptr<dist::Group> join_run(const config::Config& config, const dist::World& world, const torch::Device& device) {
   if (!world.launched()) return nullptr;
   if (!world.writes()) set_rank_logging(world.rank);
-  if (!world.distributed()) {  // one rank of a launch: a group of one where this build has the backend
-    const auto built = dist::built_backends();
-    if (std::find(built.begin(), built.end(), device.is_cuda() ? "nccl" : "gloo") == built.end()) {
-      spdlog::info("distributed: a single rank ({}); no process group", world.launcher);
-      return nullptr;
-    }
+  if (!world.distributed() && !dist::built_for(device)) {  // one rank alone needs no backend
+    spdlog::info("distributed: a single rank ({}); no process group", world.launcher);
+    return nullptr;
   }
   auto group = dist::connect(world, device, dist_timeout(config));
   spdlog::info("distributed: {} rank{} over {} ({}), this is {}", world.size, world.size == 1 ? "" : "s", group->backend(), world.launcher,

@@ -211,10 +211,15 @@ std::vector<std::string> built_backends() {
   return names;
 }
 
+bool built_for(const torch::Device& device) {
+  const auto built = built_backends();
+  return std::find(built.begin(), built.end(), device.is_cuda() ? "nccl" : "gloo") != built.end();
+}
+
 std::unique_ptr<Group> connect(const World& world, const torch::Device& device, std::chrono::milliseconds timeout) {
   const std::string wanted = device.is_cuda() ? "nccl" : "gloo";
   const auto built = built_backends();
-  if (std::find(built.begin(), built.end(), wanted) == built.end())
+  if (!built_for(device))
     throw UsageError("a distributed run on " + std::string(device.is_cuda() ? "GPUs" : "the CPU") + " needs " + wanted +
                      ", which this ftcore was built without (it has: " + (built.empty() ? "none" : text::join(built, ", ")) +
                      "); " + (device.is_cuda() ? "build against a CUDA libtorch with nccl.h found (FTCORE_NCCL_INCLUDE_DIR)"

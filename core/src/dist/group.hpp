@@ -49,6 +49,8 @@ class Group {
 /// The backends this build has: "gloo" (CPU tensors; libgloo's headers at build time) and "nccl"
 /// (CUDA tensors; a CUDA libtorch and nccl.h).
 std::vector<std::string> built_backends();
+/// Whether this build has the backend for tensors on `device` (NCCL for a GPU, Gloo for the CPU).
+bool built_for(const torch::Device& device);
 
 /// Joins the run. `device` picks the backend (cpu: Gloo, cuda: NCCL); UsageError when this build
 /// lacks it. Failure when the rendezvous does not form within `timeout`, which also bounds every
