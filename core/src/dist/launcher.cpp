@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -31,7 +32,6 @@ struct Worker {
   int rank = 0;
   pid_t pid = -1;
   bool running = true;
-  int status = 0;
 };
 
 /// "exited with status 1" / "was killed by signal 9 (Killed)".
@@ -91,21 +91,21 @@ int launch_local(const LaunchOptions& options) {
   const std::string program = std::filesystem::read_symlink("/proc/self/exe").string();
   std::vector<std::string> argv{program};
   argv.insert(argv.end(), options.command.begin(), options.command.end());
-  const std::string port = std::to_string(free_port());
+  const std::string port = options.nproc > 1 ? std::to_string(free_port()) : "";
   if (options.nproc > 1) spdlog::info("starting {} worker processes (rendezvous 127.0.0.1:{})", options.nproc, port);
 
   auto previous_int = std::signal(SIGINT, remember_signal);
   auto previous_term = std::signal(SIGTERM, remember_signal);
   std::vector<Worker> workers;
   for (int rank = 0; rank < options.nproc; ++rank) {
-    auto env = options.environment;
+    std::vector<std::pair<std::string, std::string>> env;
     if (options.nproc > 1)  // one worker is a plain process
-      env.insert(env.end(), {{"RANK", std::to_string(rank)},
+      env = {{"RANK", std::to_string(rank)},
                            {"WORLD_SIZE", std::to_string(options.nproc)},
                            {"LOCAL_RANK", std::to_string(rank)},
                            {"LOCAL_WORLD_SIZE", std::to_string(options.nproc)},
                            {"MASTER_ADDR", "127.0.0.1"},
-                           {"MASTER_PORT", port}});
+                           {"MASTER_PORT", port}};
     workers.push_back({rank, start_worker(argv, env)});
   }
 
@@ -119,7 +119,7 @@ int launch_local(const LaunchOptions& options) {
     if (pid > 0) {
       for (auto& w : workers) {
         if (w.pid != pid) continue;
-        w.running = false, w.status = status, --left;
+        w.running = false, --left;
         if (failed(status)) {
           spdlog::error("rank {} (pid {}) {}", w.rank, pid, ending(status));
           if (result == 0) result = WIFEXITED(status) && WEXITSTATUS(status) == kExitUsage ? kExitUsage : kExitFailure;

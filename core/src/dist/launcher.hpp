@@ -4,7 +4,6 @@
 // MASTER_ADDR=127.0.0.1, MASTER_PORT a free port), for users without torchrun.
 #include <chrono>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace ftcore::dist {
@@ -12,7 +11,6 @@ namespace ftcore::dist {
 struct LaunchOptions {
   int nproc = 2;
   std::vector<std::string> command;  ///< the words after the program: "run", "--model", ... (without --nproc)
-  std::vector<std::pair<std::string, std::string>> environment;  ///< set in every worker too
   std::chrono::seconds grace{20};    ///< after a worker fails, how long the others get to end themselves
 };
 
