@@ -41,6 +41,7 @@ struct Expr {
   TestFn test = nullptr;          // Test
   bool negated = false;           // Test: `is not`
   bool has_slice_part[3] = {false, false, false};  // Slice: start, stop, step present (in args)
+  std::size_t height = 1;         // levels of this tree (bounded by Limits::max_nesting)
 
   Expr(ExprKind k, std::size_t at) : kind(k), offset(at) {}
 };

@@ -1,5 +1,6 @@
 // jinja2's builtin filters (filters.py) and transformers' tojson.
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +52,13 @@ Value lowered(const Value& v, bool case_sensitive) {
   return v;
 }
 
+/// A sort's comparisons: n log n.
+void charge_sort(std::size_t n) {
+  std::size_t log = 1;
+  while ((std::size_t{1} << log) < n) ++log;
+  charge_items(size_mul(n, log));
+}
+
 // ---- string filters -------------------------------------------------------------------------
 
 Value f_upper(Interpreter&, const Value& v, CallArgs&) { return Value::string(unicode::to_upper(v.to_str())); }
@@ -97,6 +105,10 @@ Value f_safe(Interpreter&, const Value& v, CallArgs&) { return Value::string(v.t
 
 Value f_escape(Interpreter&, const Value& v, CallArgs&) {
   std::string s = v.to_str(), out;
+  std::size_t size = s.size();
+  for (char c : s) size += c == '&' ? 4 : c == '<' || c == '>' ? 3 : c == '"' || c == '\'' ? 4 : 0;
+  check_string_size(size, "escape");
+  out.reserve(size);
   for (char c : s) {
     switch (c) {
       case '&': out += "&amp;"; break;
@@ -113,9 +125,15 @@ Value f_escape(Interpreter&, const Value& v, CallArgs&) {
 Value f_indent(Interpreter&, const Value& v, CallArgs& args) {
   if (v.is_undefined()) v.fail_undefined();
   Value width = arg_or(args, 0, "width", Value::integer(4));
-  std::string indention = width.is(Kind::String) ? width.str() : std::string(static_cast<std::size_t>(std::max<std::int64_t>(0, width.as_int())), ' ');
+  std::size_t width_bytes =
+      width.is(Kind::String) ? width.str().size() : static_cast<std::size_t>(std::max<std::int64_t>(0, width.as_int()));
+  check_string_size(width_bytes, "indent");
+  std::string indention = width.is(Kind::String) ? width.str() : std::string(width_bytes, ' ');
   bool first = flag(args, 1, "first"), blank = flag(args, 2, "blank");
-  std::vector<std::string> lines = unicode::split_lines(v.to_str() + "\n", false);
+  std::string text = v.to_str();
+  std::vector<std::string> lines = unicode::split_lines(text + "\n", false);
+  // At most one indentation per line (plus `first`), checked before the result is built.
+  check_string_size(size_add(text.size() + lines.size(), size_mul(lines.size() + 1, indention.size())), "indent");
   std::string rv;
   if (blank) {
     for (std::size_t k = 0; k < lines.size(); ++k) rv += (k ? "\n" + indention : "") + lines[k];
@@ -145,6 +163,13 @@ Value f_wordcount(Interpreter&, const Value& v, CallArgs&) {
 Value f_length(Interpreter&, const Value& v, CallArgs&) { return Value::integer(length(v)); }
 
 Value f_first(Interpreter&, const Value& v, CallArgs&) {
+  if (v.is(Kind::String)) {  // without a list of every character
+    const std::string& s = v.str();
+    if (s.empty()) return Value::undefined("No first item, sequence was empty.");
+    std::size_t pos = 0;
+    unicode::next(s, pos);
+    return Value::string(s.substr(0, pos));
+  }
   Value seq = iterate(v);
   if (seq.items().empty()) return Value::undefined("No first item, sequence was empty.");
   return seq.items().front();
@@ -152,6 +177,17 @@ Value f_first(Interpreter&, const Value& v, CallArgs&) {
 
 Value f_last(Interpreter&, const Value& v, CallArgs&) {
   if (v.is(Kind::Generator)) fail("'generator' object is not reversible");
+  if (v.is(Kind::String)) {  // without a list of every character
+    const std::string& s = v.str();
+    if (s.empty()) return Value::undefined("No last item, sequence was empty.");
+    charge_bytes(s.size());
+    std::size_t start = 0;
+    for (std::size_t pos = 0; pos < s.size();) {
+      start = pos;
+      unicode::next(s, pos);
+    }
+    return Value::string(s.substr(start));
+  }
   Value seq = iterate(v);
   if (seq.items().empty()) return Value::undefined("No last item, sequence was empty.");
   return seq.items().back();
@@ -177,7 +213,10 @@ Value f_join(Interpreter& in, const Value& v, CallArgs& args) {
   std::string out;
   bool first = true;
   for (const auto& item : items_of(v)) {
-    if (!first) out += sep;
+    if (!first) {
+      check_string_size(size_add(out.size(), sep.size()), "join");
+      out += sep;
+    }
     first = false;
     (attribute.is(Kind::None) ? item : get_path(in, item, attribute.to_str())).append_str(out);
   }
@@ -211,6 +250,7 @@ Value f_dictsort(Interpreter&, const Value& v, CallArgs& args) {
   std::size_t pos = by == "key" ? 0 : 1;
   std::vector<Value> pairs;
   for (const auto& [k, val] : v.dict_data().items) pairs.push_back(Value::tuple({k, val}));
+  charge_sort(pairs.size());
   std::stable_sort(pairs.begin(), pairs.end(), [&](const Value& a, const Value& b) {
     Value x = lowered(a.items()[pos], case_sensitive), y = lowered(b.items()[pos], case_sensitive);
     return reverse ? ordered_compare(y, x, "<") : ordered_compare(x, y, "<");
@@ -229,6 +269,7 @@ Value f_sort(Interpreter& in, const Value& v, CallArgs& args) {
   std::vector<Value> items = items_of(v);
   std::vector<std::pair<Value, Value>> keyed;
   for (auto& item : items) keyed.emplace_back(sort_key(in, item, attribute, case_sensitive), item);
+  charge_sort(keyed.size());
   std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
     return reverse ? ordered_compare(b.first, a.first, "<") : ordered_compare(a.first, b.first, "<");
   });
@@ -357,8 +398,12 @@ bool parse_int(const std::string& s, std::int64_t base, std::int64_t& out) {
   char* end = nullptr;
   std::size_t start = (clean[0] == '+' || clean[0] == '-') ? 1 : 0;
   if (start >= clean.size() || !std::isalnum(static_cast<unsigned char>(clean[start]))) return false;
+  if (base < 0 || base > 36) return false;  // strtoll rejects it too (and it must not be truncated to int)
+  errno = 0;
   out = std::strtoll(clean.c_str(), &end, static_cast<int>(base));
-  return end == clean.c_str() + clean.size();
+  if (end != clean.c_str() + clean.size()) return false;
+  if (errno == ERANGE) fail("integer overflow: int('" + clean.substr(0, 100) + "') does not fit in 64 bits");
+  return true;
 }
 
 Value f_int(Interpreter&, const Value& v, CallArgs& args) {
@@ -369,14 +414,13 @@ Value f_int(Interpreter&, const Value& v, CallArgs& args) {
   if (v.is(Kind::Float)) {
     double f = v.as_float();
     if (std::isnan(f) || std::isinf(f)) return fallback;
-    return Value::integer(static_cast<std::int64_t>(std::trunc(f)));
+    return Value::integer(float_to_int(f));
   }
   if (v.is(Kind::String)) {
     std::int64_t i;
     if (parse_int(v.str(), base, i)) return Value::integer(i);
     double f;
-    if (parse_float(v.str(), f) && !std::isnan(f) && !std::isinf(f))
-      return Value::integer(static_cast<std::int64_t>(std::trunc(f)));
+    if (parse_float(v.str(), f) && !std::isnan(f) && !std::isinf(f)) return Value::integer(float_to_int(f));
   }
   return fallback;
 }
@@ -392,17 +436,20 @@ Value f_float(Interpreter&, const Value& v, CallArgs& args) {
 
 Value f_abs(Interpreter&, const Value& v, CallArgs&) {
   if (v.is(Kind::Float)) return Value::floating(std::fabs(v.as_float()));
-  if (v.is_number()) return Value::integer(std::llabs(v.as_int()));
+  if (v.is_number()) {
+    if (v.as_int() == INT64_MIN) fail("integer overflow: abs(" + std::to_string(v.as_int()) + ") does not fit in 64 bits");
+    return Value::integer(std::llabs(v.as_int()));
+  }
   fail(std::string("bad operand type for abs(): '") + v.type_name() + "'");
 }
 
 double round_half_even(double value, std::int64_t precision) {
   if (precision >= 0) {
-    char buf[512];
+    char buf[1024];  // "%.300f" of the largest double: 309 digits, the point and 300 decimals
     std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(std::min<std::int64_t>(precision, 300)), value);
     return std::strtod(buf, nullptr);
   }
-  double scale = std::pow(10.0, static_cast<double>(-precision));
+  double scale = std::pow(10.0, -static_cast<double>(precision));
   return std::nearbyint(value / scale) * scale;
 }
 
@@ -430,7 +477,10 @@ Value f_tojson(Interpreter&, const Value& v, CallArgs& args) {
   Value indent = arg_or(args, 1, "indent", Value::none());
   if (!indent.is(Kind::None)) {
     o.has_indent = true;
-    o.indent = indent.is(Kind::String) ? indent.str() : std::string(static_cast<std::size_t>(std::max<std::int64_t>(0, indent.as_int())), ' ');
+    std::size_t width = indent.is(Kind::String) ? indent.str().size()
+                                                : static_cast<std::size_t>(std::max<std::int64_t>(0, indent.as_int()));
+    check_string_size(width, "tojson");
+    o.indent = indent.is(Kind::String) ? indent.str() : std::string(width, ' ');
     o.item_separator = ",";
   }
   Value separators = arg_or(args, 2, "separators", Value::none());

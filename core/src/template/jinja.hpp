@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -21,6 +22,37 @@ class TemplateError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Bounds that make parsing and rendering a hostile template (downloaded with a model) end with a
+/// TemplateError instead of crashing, hanging or exhausting memory. Real chat templates stay far
+/// below every one of them (they nest < 20 deep and render in well under 100k steps), so normal
+/// rendering is unaffected; docs/tokenizers-and-templates.md describes them.
+struct Limits {
+  /// jinja2's sandbox MAX_RANGE: range() of more items raises "Range too big" (not configurable:
+  /// it is the sandbox's own behaviour).
+  static constexpr std::int64_t kMaxRange = 100000;
+
+  /// Parsing: nested blocks plus nested sub-expressions (parentheses, brackets, unary operators,
+  /// else-branches) at any point, and the height of any expression tree (`a + b + c`, `x|f|g`).
+  std::size_t max_nesting = 200;
+  /// Rendering: nested macro calls, caller() included ("maximum recursion depth exceeded").
+  std::size_t max_call_depth = 200;
+  /// Rendering: nested statement and expression evaluations across all macro calls, which bounds
+  /// the native stack the renderer uses.
+  std::size_t max_render_depth = 1000;
+  /// Rendering: evaluation steps (one per statement, expression and loop iteration, plus one per
+  /// 16 bytes or per item that an operation produces or scans), so that loops in loops end within
+  /// a second or two and a render cannot allocate more than a few hundred MB in all.
+  std::uint64_t max_steps = 20'000'000;
+  /// Size of the rendered text.
+  std::size_t max_output_bytes = std::size_t{64} << 20;
+  /// Size of any one string value (including text captured by set/filter blocks and macros).
+  std::size_t max_string_bytes = std::size_t{64} << 20;
+  /// Items of any one list or tuple value.
+  std::size_t max_list_items = std::size_t{1} << 20;
+  /// Nesting of list / dict values (template-built or from the variables' JSON).
+  std::size_t max_value_depth = 256;
+};
+
 struct Rendered {
   std::string text;
   /// [begin, end) byte offsets in `text` of output produced inside {% generation %} blocks.
@@ -30,7 +62,7 @@ struct Rendered {
 class Template {
  public:
   /// Parses; throws TemplateError with name:line:column.
-  Template(const std::string& source, std::string name = "template");
+  Template(const std::string& source, std::string name = "template", const Limits& limits = Limits());
   ~Template();
   Template(Template&&) noexcept;
   Template& operator=(Template&&) noexcept;
@@ -40,6 +72,7 @@ class Template {
   Rendered render(const nlohmann::ordered_json& variables) const;
 
   const std::string& name() const;
+  const Limits& limits() const;
 
  private:
   struct Impl;

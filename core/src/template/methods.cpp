@@ -55,6 +55,7 @@ Value split_whitespace(const std::string& s, std::int64_t maxsplit, bool from_ri
     while (true) {
       while (k < cps.size() && unicode::is_space(cps[k])) ++k;
       if (k >= cps.size()) break;
+      check_list_size(parts.size() + 1, "split");
       if (maxsplit >= 0 && static_cast<std::int64_t>(parts.size()) >= maxsplit) {
         std::vector<char32_t> rest(cps.begin() + static_cast<std::ptrdiff_t>(k), cps.end());
         parts.push_back(Value::string(unicode::encode(rest)));
@@ -70,6 +71,7 @@ Value split_whitespace(const std::string& s, std::int64_t maxsplit, bool from_ri
   while (true) {
     while (k > 0 && unicode::is_space(cps[k - 1])) --k;
     if (k == 0) break;
+    check_list_size(parts.size() + 1, "rsplit");
     if (maxsplit >= 0 && static_cast<std::int64_t>(parts.size()) >= maxsplit) {
       parts.push_back(Value::string(unicode::encode({cps.begin(), cps.begin() + static_cast<std::ptrdiff_t>(k)})));
       break;
@@ -88,8 +90,9 @@ Value split_sep(const std::string& s, const std::string& sep, std::int64_t maxsp
   if (!from_right) {
     std::size_t pos = 0;
     while (maxsplit < 0 || static_cast<std::int64_t>(parts.size()) < maxsplit) {
-      std::size_t hit = s.find(sep, pos);
+      std::size_t hit = unicode::find(s, sep, pos);
       if (hit == std::string::npos) break;
+      check_list_size(parts.size() + 2, "split");
       parts.push_back(Value::string(s.substr(pos, hit - pos)));
       pos = hit + sep.size();
     }
@@ -99,8 +102,9 @@ Value split_sep(const std::string& s, const std::string& sep, std::int64_t maxsp
   std::size_t end = s.size();
   while (maxsplit < 0 || static_cast<std::int64_t>(parts.size()) < maxsplit) {
     if (end < sep.size()) break;
-    std::size_t hit = s.rfind(sep, end - sep.size());
+    std::size_t hit = unicode::rfind(s, sep, end);
     if (hit == std::string::npos) break;
+    check_list_size(parts.size() + 2, "rsplit");
     parts.push_back(Value::string(s.substr(hit + sep.size(), end - hit - sep.size())));
     end = hit;
   }
@@ -137,7 +141,7 @@ std::int64_t cp_index(const std::string& s, std::size_t byte) { return static_ca
 
 Value str_find(const std::string& s, const CallArgs& args, bool reverse, bool raise, const char* method) {
   const std::string& sub = required_text(args, 0, method);
-  std::size_t hit = reverse ? s.rfind(sub) : s.find(sub);
+  std::size_t hit = reverse ? unicode::rfind(s, sub, s.size()) : unicode::find(s, sub);
   if (hit == std::string::npos) {
     if (raise) fail("substring not found");
     return Value::integer(-1);
@@ -149,7 +153,8 @@ Value str_count(const std::string& s, const CallArgs& args) {
   const std::string& sub = required_text(args, 0, "count");
   if (sub.empty()) return Value::integer(static_cast<std::int64_t>(unicode::length(s)) + 1);
   std::int64_t n = 0;
-  for (std::size_t pos = s.find(sub); pos != std::string::npos; pos = s.find(sub, pos + sub.size())) ++n;
+  for (std::size_t pos = unicode::find(s, sub); pos != std::string::npos; pos = unicode::find(s, sub, pos + sub.size()))
+    ++n;
   return Value::integer(n);
 }
 
@@ -161,6 +166,7 @@ Value str_join(const std::string& sep, const CallArgs& args) {
   for (const auto& item : iterate(*iterable).items()) {
     if (!item.is(Kind::String))
       fail("sequence item " + std::to_string(k) + ": expected str instance, " + item.type_name() + " found");
+    check_string_size(size_add(out.size(), size_add(k ? sep.size() : 0, item.str().size())), "join");
     if (k++) out += sep;
     out += item.str();
   }
@@ -243,6 +249,7 @@ bool list_method(const Value& list, const std::string& name, const CallArgs& arg
   if (name == "index" || name == "count") {
     const Value* x = args.get(0, "value");
     if (!x) fail(name + "() takes exactly one argument (0 given)");
+    charge_items(items.size());
     std::int64_t count = 0;
     for (std::size_t k = 0; k < items.size(); ++k) {
       if (!equals(items[k], *x)) continue;
@@ -334,11 +341,17 @@ Value g_range(Interpreter&, CallArgs& args) {
   if (n.empty() || n.size() > 3) fail("range expected at least 1 argument, got " + std::to_string(n.size()));
   std::int64_t start = n.size() == 1 ? 0 : n[0], stop = n.size() == 1 ? n[0] : n[1], step = n.size() == 3 ? n[2] : 1;
   if (step == 0) fail("range() arg 3 must not be zero");
-  std::int64_t count = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
-                                : (start > stop ? (start - stop - step - 1) / -step : 0);
-  if (count > 100000) fail("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+  // The length in 128 bits: stop - start and friends overflow 64 bits for extreme arguments.
+  __int128 span = step > 0 ? static_cast<__int128>(stop) - start : static_cast<__int128>(start) - stop;
+  __int128 stride = step > 0 ? static_cast<__int128>(step) : -static_cast<__int128>(step);
+  __int128 length = span > 0 ? (span + stride - 1) / stride : 0;
+  if (length > Limits::kMaxRange)
+    fail("Range too big. The sandbox blocks ranges larger than MAX_RANGE (" + std::to_string(Limits::kMaxRange) + ").");
+  std::int64_t count = static_cast<std::int64_t>(length);
   std::vector<Value> out;
-  for (std::int64_t k = 0; k < count; ++k) out.push_back(Value::integer(start + k * step));
+  out.reserve(static_cast<std::size_t>(count));
+  for (std::int64_t k = 0; k < count; ++k)
+    out.push_back(Value::integer(static_cast<std::int64_t>(start + static_cast<__int128>(k) * step)));
   return Value::list(std::move(out));
 }
 
@@ -378,6 +391,7 @@ Value g_raise_exception(Interpreter&, CallArgs& args) {
 Value g_strftime_now(Interpreter&, CallArgs& args) {
   if (args.positional.empty()) fail("strftime_now() missing 1 required positional argument: 'format'");
   std::string format = args.positional[0].to_str();
+  check_string_size(size_add(size_mul(format.size(), 8), 256), "strftime_now");
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm local{};
   localtime_r(&now, &local);
@@ -432,6 +446,7 @@ bool find_method(const Value& obj, const std::string& name, Value& out) {
   if (!has_method(obj, name)) return false;
   auto bound = std::make_shared<Callable>();
   bound->name = name;
+  bound->depth = obj.depth() + 1;  // it holds obj
   bound->call = [obj, name](Interpreter& in, CallArgs& args) {
     Value result;
     call_method(in, obj, name, args, result);

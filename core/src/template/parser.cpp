@@ -1,6 +1,7 @@
 #include "template/parser.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 
 #include "template/builtins.hpp"
@@ -36,8 +37,8 @@ std::string describe(const Token& t) {
 
 class Parser {
  public:
-  Parser(const std::vector<Token>& tokens, const SourceMap& map, Program& program)
-      : toks_(tokens), map_(map), program_(program) {}
+  Parser(const std::vector<Token>& tokens, const SourceMap& map, Program& program, const Limits& limits)
+      : toks_(tokens), map_(map), program_(program), limits_(limits) {}
 
   Body parse_template() {
     Body body = subparse({});
@@ -49,12 +50,51 @@ class Parser {
   const std::vector<Token>& toks_;
   const SourceMap& map_;
   Program& program_;
+  const Limits& limits_;
+  std::size_t nesting_ = 0;  // blocks and sub-expressions being parsed (the parser's recursion)
   std::size_t i_ = 0;
   bool soft_ = false;
   int loop_depth_ = 0;
   std::vector<EndTokens> end_stack_;
   std::vector<std::string> tag_stack_;
   std::vector<std::pair<std::string, std::size_t>> pending_;  // unknown filters/tests in hard frames
+
+  /// One more level of nesting while it lives: parsing recurses once per level, so a hostile
+  /// template (10,000 parentheses or `{% if %}`s) must fail before it exhausts the stack.
+  struct Nest {
+    Nest(Parser& p, std::size_t at) : p_(p) {
+      if (p_.nesting_ >= p_.limits_.max_nesting)
+        p_.error(at, "too deeply nested: blocks and expressions nest more than " +
+                         std::to_string(p_.limits_.max_nesting) + " levels deep (Limits::max_nesting)");
+      ++p_.nesting_;
+    }
+    ~Nest() { --p_.nesting_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+    Parser& p_;
+  };
+
+  /// Records the height of a finished node; chains that the parser builds in loops (`a + b + c`,
+  /// `x|f|g`, `a.b.c`) must stay as bounded as nesting, for the renderer and the destructor recurse.
+  ExprPtr seal(ExprPtr node) {
+    std::size_t below = 0;
+    for (const auto& a : node->args)
+      if (a) below = std::max(below, a->height);
+    for (const auto& kv : node->kwargs)
+      if (kv.second) below = std::max(below, kv.second->height);
+    node->height = below + 1;
+    if (node->height > limits_.max_nesting)
+      error(node->offset, "expression too deeply nested: operators, filters, calls and subscripts nest more than " +
+                              std::to_string(limits_.max_nesting) + " levels deep (Limits::max_nesting)");
+    return node;
+  }
+
+  std::int64_t integer_literal(const Token& t) const {
+    errno = 0;
+    long long v = std::strtoll(t.value.c_str(), nullptr, 10);
+    if (errno == ERANGE) error(t.offset, "integer overflow: literal " + t.value + " does not fit in 64 bits");
+    return v;
+  }
 
   // ---- token helpers -------------------------------------------------------------------------
   const Token& cur() const { return toks_[i_]; }
@@ -181,6 +221,7 @@ class Parser {
     if (t.type != TokenType::Name) error_here("tag name expected");
     std::string tag = t.value;
     std::size_t at = t.offset;
+    Nest nest(*this, at);
     tag_stack_.push_back(tag);
     StmtPtr stmt;
     if (tag == "for") {
@@ -412,7 +453,7 @@ class Parser {
     }
     auto node = make(ExprKind::Tuple, at);
     node->args = std::move(items);
-    return node;
+    return seal(std::move(node));
   }
 
   ExprPtr parse_expression(bool with_condexpr) { return with_condexpr ? parse_condexpr() : parse_or(); }
@@ -428,11 +469,15 @@ class Parser {
     while (skip_name("if")) {
       auto node = make(ExprKind::CondExpr, at);
       ExprPtr test = parse_or();
-      ExprPtr otherwise = skip_name("else") ? parse_condexpr() : nullptr;
+      ExprPtr otherwise;
+      if (skip_name("else")) {
+        Nest nest(*this, cur().offset);
+        otherwise = parse_condexpr();
+      }
       node->args.push_back(std::move(test));
       node->args.push_back(std::move(expr1));
       node->args.push_back(std::move(otherwise));
-      expr1 = std::move(node);
+      expr1 = seal(std::move(node));
     }
     soft_ = saved;
     return expr1;
@@ -442,7 +487,7 @@ class Parser {
     auto node = make(kind, at);
     node->args.push_back(std::move(left));
     node->args.push_back(std::move(right));
-    return node;
+    return seal(std::move(node));
   }
 
   ExprPtr parse_or() {
@@ -467,10 +512,11 @@ class Parser {
 
   ExprPtr parse_not() {
     if (is_name("not")) {
+      Nest nest(*this, cur().offset);
       auto node = make(ExprKind::Not, cur().offset);
       advance();
       node->args.push_back(parse_not());
-      return node;
+      return seal(std::move(node));
     }
     return parse_compare();
   }
@@ -503,7 +549,7 @@ class Parser {
       node->ops.push_back(op);
       node->args.push_back(parse_math1());
     }
-    return node ? std::move(node) : std::move(expr);
+    return node ? seal(std::move(node)) : std::move(expr);
   }
 
   ExprPtr parse_binary_level(ExprPtr (Parser::*next)(), const std::vector<std::pair<const char*, BinOp>>& ops) {
@@ -531,7 +577,7 @@ class Parser {
     auto node = make(ExprKind::Concat, at);
     node->args.push_back(std::move(first));
     while (skip_op("~")) node->args.push_back(parse_math2());
-    return node;
+    return seal(std::move(node));
   }
 
   ExprPtr parse_math2() {
@@ -543,11 +589,13 @@ class Parser {
   ExprPtr parse_unary_filtered() { return parse_unary(true); }
 
   ExprPtr parse_unary(bool with_filter) {
+    Nest nest(*this, cur().offset);
     ExprPtr node;
     if (is_op("-") || is_op("+")) {
       node = make(is_op("-") ? ExprKind::Neg : ExprKind::Pos, cur().offset);
       advance();
       node->args.push_back(parse_unary(false));
+      node = seal(std::move(node));
     } else {
       node = parse_primary();
     }
@@ -583,12 +631,17 @@ class Parser {
           v += cur().value;
           advance();
         }
-        return constant(at, Value::string(std::move(v)));
+        try {
+          return constant(at, Value::string(std::move(v)));
+        } catch (const RenderFail&) {  // longer than Limits::max_string_bytes
+          error(at, "string literal too long: more than " + std::to_string(limits_.max_string_bytes) +
+                        " bytes (Limits::max_string_bytes)");
+        }
       }
       case TokenType::Integer: {
-        std::string v = t.value;
+        std::int64_t v = integer_literal(t);
         advance();
-        return constant(at, Value::integer(std::strtoll(v.c_str(), nullptr, 10)));
+        return constant(at, Value::integer(v));
       }
       case TokenType::Float: {
         std::string v = t.value;
@@ -616,7 +669,7 @@ class Parser {
       node->args.push_back(parse_expression(true));
     }
     expect_op("]");
-    return node;
+    return seal(std::move(node));
   }
 
   ExprPtr parse_dict() {
@@ -630,7 +683,7 @@ class Parser {
       node->args.push_back(parse_expression(true));
     }
     expect_op("}");
-    return node;
+    return seal(std::move(node));
   }
 
   ExprPtr parse_postfix(ExprPtr node) {
@@ -667,14 +720,14 @@ class Parser {
         attr->name = cur().value;
         advance();
         attr->args.push_back(std::move(node));
-        return attr;
+        return seal(std::move(attr));
       }
       if (cur().type != TokenType::Integer) error_here("expected name or number");
       auto item = make(ExprKind::GetItem, at);
       item->args.push_back(std::move(node));
-      item->args.push_back(constant(cur().offset, Value::integer(std::strtoll(cur().value.c_str(), nullptr, 10))));
+      item->args.push_back(constant(cur().offset, Value::integer(integer_literal(cur()))));
       advance();
-      return item;
+      return seal(std::move(item));
     }
     expect_op("[");
     std::vector<ExprPtr> args;
@@ -690,9 +743,9 @@ class Parser {
     } else {
       auto tuple = make(ExprKind::Tuple, at);
       tuple->args = std::move(args);
-      item->args.push_back(std::move(tuple));
+      item->args.push_back(seal(std::move(tuple)));
     }
-    return item;
+    return seal(std::move(item));
   }
 
   ExprPtr parse_subscribed() {
@@ -713,7 +766,7 @@ class Parser {
     };
     optional_part(1);
     if (skip_op(":")) optional_part(2);
-    return slice;
+    return seal(std::move(slice));
   }
 
   void parse_call_args(Expr& node) {
@@ -743,7 +796,7 @@ class Parser {
     auto node = make(ExprKind::Call, callee->offset);
     node->args.push_back(std::move(callee));
     parse_call_args(*node);
-    return node;
+    return seal(std::move(node));
   }
 
   std::string parse_dotted_name() {
@@ -767,7 +820,7 @@ class Parser {
       if (!node->filter) note_unknown("filter", node->name, at);
       node->args.push_back(std::move(input));
       if (is_op("(")) parse_call_args(*node);
-      input = std::move(node);
+      input = seal(std::move(node));
     }
     return input;
   }
@@ -790,15 +843,15 @@ class Parser {
       if (is_name("is")) error_here("You cannot chain multiple tests with is");
       node->args.push_back(parse_postfix(parse_primary()));
     }
-    return node;
+    return seal(std::move(node));
   }
 };
 
 }  // namespace
 
-Program parse(const std::vector<Token>& tokens, const SourceMap& map) {
+Program parse(const std::vector<Token>& tokens, const SourceMap& map, const Limits& limits) {
   Program program;
-  Parser parser(tokens, map, program);
+  Parser parser(tokens, map, program, limits);
   program.body = parser.parse_template();
   return program;
 }

@@ -18,7 +18,8 @@ struct Program {
   int slot(const std::string& name);
 };
 
-/// Parses tokens; throws TemplateError ("name:line:col: message").
-Program parse(const std::vector<Token>& tokens, const SourceMap& map);
+/// Parses tokens; throws TemplateError ("name:line:col: message"), also when blocks and expressions
+/// nest deeper than limits.max_nesting.
+Program parse(const std::vector<Token>& tokens, const SourceMap& map, const Limits& limits = Limits());
 
 }  // namespace ftcore::tmpl

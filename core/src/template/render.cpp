@@ -6,14 +6,14 @@
 
 namespace ftcore::tmpl {
 
-namespace {
-constexpr int kMaxDepth = 200;  // macro recursion limit (Python would hit its own recursion limit)
-}
-
 const Value* Scope::find(int slot) const {
-  for (const Scope* s = this; s; s = s->parent)
+  std::size_t scanned = 0;
+  for (const Scope* s = this; s; s = s->parent) {
+    scanned += s->vars.size();
     for (const auto& [k, v] : s->vars)
       if (k == slot) return &v;
+  }
+  if (scanned >= 256) charge(scanned / 64);  // thousands of variables make every lookup slow
   return nullptr;
 }
 
@@ -23,23 +23,87 @@ void Scope::set(int slot, Value value) {
       v = std::move(value);
       return;
     }
+  if (vars.size() >= 256) charge(vars.size() / 64);
   vars.emplace_back(slot, std::move(value));
 }
 
-Interpreter::Interpreter(const Program& program, const SourceMap& map, int loop_slot, int caller_slot)
-    : program_(program), map_(map), loop_slot_(loop_slot), caller_slot_(caller_slot) {}
+std::shared_ptr<bool> Scope::liveness() {
+  if (!alive) alive = std::make_shared<bool>(true);
+  return alive;
+}
+
+Interpreter::Interpreter(const Program& program, const SourceMap& map, int loop_slot, int caller_slot,
+                         const Limits& limits)
+    : program_(program), map_(map), loop_slot_(loop_slot), caller_slot_(caller_slot), limits_(limits) {
+  budget_.limits = &limits_;
+}
+
+void Interpreter::fail_enter() const {
+  if (budget_.steps > limits_.max_steps) fail(step_budget_message(limits_));
+  fail("maximum recursion depth exceeded: statements and expressions nest more than " +
+       std::to_string(limits_.max_render_depth) + " levels deep while rendering (Limits::max_render_depth)");
+}
+
+Interpreter::CallDepth::CallDepth(Interpreter& in) : in_(in) {
+  if (in.depth_ >= in.limits_.max_call_depth)
+    fail("maximum recursion depth exceeded: more than " + std::to_string(in.limits_.max_call_depth) +
+         " nested macro calls (Limits::max_call_depth)");
+  ++in.depth_;
+}
 
 void Interpreter::error_at(std::size_t offset, const std::string& message) const {
   throw TemplateError(map_.where(offset) + message);
 }
 
+void Interpreter::write(std::string_view text) {
+  bool root = out_ == root_out_;
+  std::size_t limit = root ? limits_.max_output_bytes : limits_.max_string_bytes;
+  std::size_t size = size_add(out_->size(), text.size());
+  if (size > limit) {
+    if (root)
+      fail("output too long: the rendered text would exceed " + std::to_string(limit) +
+           " bytes (Limits::max_output_bytes)");
+    check_string_size(size, "the text of a block or macro");
+  }
+  charge_bytes(text.size());
+  out_->append(text);
+}
+
+void Interpreter::write_value(const Value& v) {
+  if (v.is(Kind::String)) {
+    write(v.str());
+  } else if (!v.is_undefined()) {
+    std::string text;
+    v.append_str(text);
+    write(text);
+  }
+}
+
 void Interpreter::run(const nlohmann::ordered_json& variables, std::string& out,
                       std::vector<std::pair<std::size_t, std::size_t>>& spans) {
+  BudgetScope budget_scope(budget_);
+  // Namespaces live until the render ends (Budget::namespaces); emptying them all first breaks
+  // their cycles and frees what they hold while none of them can be freed recursively.
+  struct ReleaseNamespaces {
+    Budget& budget;
+    ~ReleaseNamespaces() {
+      for (auto& ns : budget.namespaces) {
+        ns.dict_data().items.clear();
+        ns.dict_data().index.clear();
+      }
+      budget.namespaces.clear();
+    }
+  } release{budget_};
   Scope root;
   if (variables.is_object()) {
     for (auto it = variables.begin(); it != variables.end(); ++it) {
       auto slot = program_.slots.find(it.key());
-      if (slot != program_.slots.end()) root.set(slot->second, Value::from_json(it.value()));
+      if (slot == program_.slots.end()) continue;
+      try {
+        root.set(slot->second, Value::from_json(it.value()));
+      } catch (const RenderFail& f) {
+        error_at(0, "variable '" + it.key() + "': " + f.message);
+      }
     }
   }
   out_ = root_out_ = &out;
@@ -59,6 +123,7 @@ Interpreter::Flow Interpreter::exec_body(const Body& body, Scope& scope) {
 
 Interpreter::Flow Interpreter::exec(const Stmt& stmt, Scope& scope) {
   try {
+    Enter enter(*this);
     return exec_inner(stmt, scope);
   } catch (const RenderFail& f) {  // failures outside any expression (unpacking, output)
     error_at(stmt.offset, f.message);
@@ -67,8 +132,8 @@ Interpreter::Flow Interpreter::exec(const Stmt& stmt, Scope& scope) {
 
 Interpreter::Flow Interpreter::exec_inner(const Stmt& stmt, Scope& scope) {
   switch (stmt.kind) {
-    case StmtKind::Text: *out_ += stmt.text; return Flow::Normal;
-    case StmtKind::Output: eval(*stmt.expr, scope).append_str(*out_); return Flow::Normal;
+    case StmtKind::Text: write(stmt.text); return Flow::Normal;
+    case StmtKind::Output: write_value(eval(*stmt.expr, scope)); return Flow::Normal;
     case StmtKind::If: return exec_if(stmt, scope);
     case StmtKind::For: return exec_for(stmt, scope);
     case StmtKind::Set: exec_set(stmt, scope); return Flow::Normal;
@@ -101,7 +166,7 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& stmt, Scope& scope) {
   if (stmt.condition) {
     std::vector<Value> kept;
     for (const auto& item : seq.items()) {
-      Scope test_scope{&scope, {}};
+      Scope test_scope(&scope);
       bind(stmt.target, item, test_scope);
       if (eval(*stmt.condition, test_scope).truthy()) kept.push_back(item);
     }
@@ -112,8 +177,9 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& stmt, Scope& scope) {
   state->items = seq;
   Value loop = Value::loop(state);
   for (std::size_t k = 0; k < state->size(); ++k) {
+    if (++budget_.steps > limits_.max_steps) error_at(stmt.offset, step_budget_message(limits_));
     state->index0 = k;
-    Scope iteration{&scope, {}};
+    Scope iteration(&scope);
     iteration.vars.reserve(4);
     iteration.vars.emplace_back(loop_slot_, loop);
     bind(stmt.target, state->items.items()[k], iteration);
@@ -181,7 +247,7 @@ Value Interpreter::apply_filter_chain(const Expr& chain, Value input, Scope& sco
 }
 
 void Interpreter::exec_set_block(const Stmt& stmt, Scope& scope) {
-  Scope inner{&scope, {}};
+  Scope inner(&scope);
   Value value = Value::string(capture(stmt.body, inner));
   if (stmt.filter) value = apply_filter_chain(*stmt.filter, value, scope);
   if (!stmt.target.attribute.empty()) {
@@ -198,13 +264,18 @@ void Interpreter::exec_set_block(const Stmt& stmt, Scope& scope) {
 }
 
 void Interpreter::exec_filter_block(const Stmt& stmt, Scope& scope) {
-  Scope inner{&scope, {}};
+  Scope inner(&scope);
   Value body = Value::string(capture(stmt.body, inner));
-  apply_filter_chain(*stmt.filter, body, scope).append_str(*out_);
+  Value result = apply_filter_chain(*stmt.filter, body, scope);
+  try {
+    write_value(result);
+  } catch (const RenderFail& f) {
+    error_at(stmt.offset, f.message);
+  }
 }
 
 Interpreter::Flow Interpreter::exec_with(const Stmt& stmt, Scope& scope) {
-  Scope inner{&scope, {}};
+  Scope inner(&scope);
   for (const auto& [target, expr] : stmt.assigns) {
     Value value = eval(*expr, scope);
     try {
@@ -217,11 +288,11 @@ Interpreter::Flow Interpreter::exec_with(const Stmt& stmt, Scope& scope) {
 }
 
 Interpreter::Flow Interpreter::exec_generation(const Stmt& stmt, Scope& scope) {
-  Scope inner{&scope, {}};
+  Scope inner(&scope);
   bool at_root = out_ == root_out_;
   std::size_t begin = out_->size();
   std::string text = capture(stmt.body, inner);
-  *out_ += text;
+  write(text);
   if (at_root) spans_->emplace_back(begin, out_->size());
   return Flow::Normal;
 }
@@ -232,18 +303,19 @@ void Interpreter::exec_macro(const Stmt& stmt, Scope& scope) {
   fn->is_macro = true;
   Scope* definition = &scope;
   const Stmt* macro = &stmt;
-  fn->call = [this, macro, definition](Interpreter&, CallArgs& args) { return call_macro(*macro, definition, args); };
+  std::shared_ptr<bool> alive = scope.liveness();
+  fn->call = [this, macro, definition, alive](Interpreter&, CallArgs& args) {
+    if (!*alive) fail("macro '" + macro->text + "' is called after the block that defined it ended (not supported)");
+    return call_macro(*macro, definition, args);
+  };
   scope.set(stmt.target.names[0].second, Value::callable(std::move(fn)));
 }
 
 Value Interpreter::call_macro(const Stmt& macro, Scope* definition, CallArgs& args) {
   if (args.positional.size() > macro.params.size())
     fail("macro '" + macro.text + "' takes not more than " + std::to_string(macro.params.size()) + " argument(s)");
-  if (++depth_ > kMaxDepth) {
-    depth_ = 0;
-    fail("maximum recursion depth exceeded");
-  }
-  Scope scope{definition, {}};
+  CallDepth call_depth(*this);
+  Scope scope(definition);
   Value caller;
   for (const auto& [key, value] : args.keyword) {
     bool known = key == "caller";
@@ -264,7 +336,6 @@ Value Interpreter::call_macro(const Stmt& macro, Scope* definition, CallArgs& ar
     }
   }
   std::string text = capture(macro.body, scope);
-  --depth_;
   return Value::string(std::move(text));
 }
 
@@ -274,8 +345,11 @@ void Interpreter::exec_call_block(const Stmt& stmt, Scope& scope) {
   caller->is_macro = true;
   const Body* body = &stmt.body;
   Scope* definition = &scope;
-  caller->call = [this, body, definition](Interpreter&, CallArgs&) {
-    Scope inner{definition, {}};
+  std::shared_ptr<bool> alive = scope.liveness();
+  caller->call = [this, body, definition, alive](Interpreter&, CallArgs&) {
+    if (!*alive) fail("caller() is called after its call block ended (not supported)");
+    CallDepth call_depth(*this);  // a caller stored away can call itself without any macro call
+    Scope inner(definition);
     return Value::string(capture(*body, inner));
   };
   const Expr& call = *stmt.expr;
@@ -284,7 +358,7 @@ void Interpreter::exec_call_block(const Stmt& stmt, Scope& scope) {
   eval_args(call, scope, args);
   args.keyword.emplace_back("caller", Value::callable(std::move(caller)));
   try {
-    this->call(fn, args).append_str(*out_);
+    write_value(this->call(fn, args));
   } catch (const RenderFail& f) {
     error_at(stmt.offset, f.message);
   }
@@ -294,6 +368,7 @@ void Interpreter::exec_call_block(const Stmt& stmt, Scope& scope) {
 
 Value Interpreter::eval(const Expr& expr, Scope& scope) {
   try {
+    Enter enter(*this);
     return eval_inner(expr, scope);
   } catch (const RenderFail& f) {
     error_at(expr.offset, f.message);
@@ -357,7 +432,7 @@ Value Interpreter::eval_inner(const Expr& expr, Scope& scope) {
     }
     case ExprKind::Concat: {
       std::string out;
-      for (const auto& a : expr.args) eval(*a, scope).append_str(out);
+      for (const auto& a : expr.args) eval(*a, scope).append_str(out);  // within max_string_bytes
       return Value::string(std::move(out));
     }
   }
@@ -569,10 +644,17 @@ std::vector<std::size_t> slice_indices(std::int64_t length, const Value& start_v
     if (stop >= length) stop = step < 0 ? length - 1 : length;
   }
   std::vector<std::size_t> out;
+  // k + step can overflow for a huge step (`s[2::2**63-1]`); past the end then anyway.
   if (step > 0) {
-    for (std::int64_t k = start; k < stop; k += step) out.push_back(static_cast<std::size_t>(k));
+    for (std::int64_t k = start; k < stop;) {
+      out.push_back(static_cast<std::size_t>(k));
+      if (__builtin_add_overflow(k, step, &k)) break;
+    }
   } else {
-    for (std::int64_t k = start; k > stop; k += step) out.push_back(static_cast<std::size_t>(k));
+    for (std::int64_t k = start; k > stop;) {
+      out.push_back(static_cast<std::size_t>(k));
+      if (__builtin_add_overflow(k, step, &k)) break;
+    }
   }
   return out;
 }

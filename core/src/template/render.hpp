@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,15 +16,23 @@
 namespace ftcore::tmpl {
 
 struct Scope {
+  explicit Scope(Scope* parent_scope = nullptr) : parent(parent_scope) {}
   Scope* parent = nullptr;
   std::vector<std::pair<int, Value>> vars;
+  /// Made when a macro or caller() defined here captures the scope: false once the scope is gone,
+  /// so that a macro stored in a namespace and called after its block ended fails cleanly.
+  std::shared_ptr<bool> alive;
+  ~Scope() {
+    if (alive) *alive = false;
+  }
   const Value* find(int slot) const;
   void set(int slot, Value value);
+  std::shared_ptr<bool> liveness();
 };
 
 class Interpreter {
  public:
-  Interpreter(const Program& program, const SourceMap& map, int loop_slot, int caller_slot);
+  Interpreter(const Program& program, const SourceMap& map, int loop_slot, int caller_slot, const Limits& limits);
 
   /// Renders into `out`, recording generation spans.
   void run(const nlohmann::ordered_json& variables, std::string& out,
@@ -40,13 +50,48 @@ class Interpreter {
   const SourceMap& map_;
   int loop_slot_;
   int caller_slot_;
+  const Limits& limits_;
+  Budget budget_;
+  std::size_t render_depth_ = 0;  // nested exec/eval calls (Limits::max_render_depth)
   std::string* out_ = nullptr;
   std::string* root_out_ = nullptr;
   std::vector<std::pair<std::size_t, std::size_t>>* spans_ = nullptr;
   Value block_input_;  // input of a filter-block / set-block filter chain
-  int depth_ = 0;
+  std::size_t depth_ = 0;  // nested macro and caller() calls (Limits::max_call_depth)
+
+  /// One evaluation step and one level of render recursion while it lives.
+  class Enter {
+   public:
+    explicit Enter(Interpreter& in) : in_(in) {
+      if (++in.budget_.steps > in.limits_.max_steps || in.render_depth_ >= in.limits_.max_render_depth)
+        in.fail_enter();
+      ++in.render_depth_;
+    }
+    ~Enter() { --in_.render_depth_; }
+    Enter(const Enter&) = delete;
+    Enter& operator=(const Enter&) = delete;
+
+   private:
+    Interpreter& in_;
+  };
+  /// One level of macro / caller() nesting while it lives.
+  class CallDepth {
+   public:
+    explicit CallDepth(Interpreter& in);
+    ~CallDepth() { --in_.depth_; }
+    CallDepth(const CallDepth&) = delete;
+    CallDepth& operator=(const CallDepth&) = delete;
+
+   private:
+    Interpreter& in_;
+  };
 
   [[noreturn]] void error_at(std::size_t offset, const std::string& message) const;
+  /// The step budget or max_render_depth is exhausted (Enter).
+  [[noreturn]] void fail_enter() const;
+  /// Appends to the current output (the rendered text or a capture) within its size limit.
+  void write(std::string_view text);
+  void write_value(const Value& v);
 
   Flow exec_body(const Body& body, Scope& scope);
   Flow exec(const Stmt& stmt, Scope& scope);

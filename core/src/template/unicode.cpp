@@ -3,6 +3,9 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstdint>
+
+#include "template/value.hpp"
 
 namespace ftcore::tmpl::unicode {
 
@@ -42,6 +45,7 @@ void append(std::string& out, char32_t cp) {
 }
 
 std::vector<char32_t> decode(std::string_view s) {
+  charge_bytes(s.size());
   std::vector<char32_t> out;
   out.reserve(s.size());
   for (std::size_t pos = 0; pos < s.size();) out.push_back(next(s, pos));
@@ -56,6 +60,7 @@ std::string encode(const std::vector<char32_t>& cps) {
 }
 
 bool is_ascii(std::string_view s) {
+  charge_bytes(s.size());
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
@@ -168,9 +173,12 @@ std::string title(std::string_view s) {
 
 std::string strip(std::string_view s, const std::string* chars, bool left, bool right) {
   std::vector<char32_t> set;
-  if (chars) set = decode(*chars);
+  if (chars) {
+    set = decode(*chars);
+    std::sort(set.begin(), set.end());  // a binary search: a long `chars` must not make this quadratic
+  }
   auto strip_it = [&](char32_t cp) {
-    return chars ? std::find(set.begin(), set.end(), cp) != set.end() : is_space(cp);
+    return chars ? std::binary_search(set.begin(), set.end(), cp) : is_space(cp);
   };
   std::size_t begin = 0;
   std::size_t end = s.size();
@@ -193,9 +201,89 @@ std::string strip(std::string_view s, const std::string* chars, bool left, bool 
   return std::string(s.substr(begin, end - begin));
 }
 
+namespace {
+
+constexpr std::size_t kShortNeedle = 16;  // std::string_view search is fine below this
+
+/// Knuth-Morris-Pratt failure function of the needle read forwards or backwards.
+std::vector<std::uint32_t> kmp_table(std::string_view p, bool backwards) {
+  auto at = [&](std::size_t i) { return backwards ? p[p.size() - 1 - i] : p[i]; };
+  std::vector<std::uint32_t> table(p.size(), 0);
+  for (std::size_t i = 1, k = 0; i < p.size(); ++i) {
+    while (k && at(i) != at(k)) k = table[k - 1];
+    if (at(i) == at(k)) ++k;
+    table[i] = static_cast<std::uint32_t>(k);
+  }
+  return table;
+}
+
+}  // namespace
+
+std::size_t find(std::string_view s, std::string_view needle, std::size_t from) {
+  if (from > s.size()) return std::string_view::npos;
+  std::size_t hit;
+  if (needle.size() <= kShortNeedle) {
+    hit = s.find(needle, from);
+  } else {
+    hit = std::string_view::npos;
+    std::vector<std::uint32_t> table = kmp_table(needle, false);
+    for (std::size_t i = from, k = 0; i < s.size(); ++i) {
+      while (k && s[i] != needle[k]) k = table[k - 1];
+      if (s[i] == needle[k]) ++k;
+      if (k == needle.size()) {
+        hit = i + 1 - needle.size();
+        break;
+      }
+    }
+  }
+  charge_bytes((hit == std::string_view::npos ? s.size() : hit) - from);
+  return hit;
+}
+
+std::size_t rfind(std::string_view s, std::string_view needle, std::size_t end) {
+  end = std::min(end, s.size());
+  if (needle.size() > end) return std::string_view::npos;
+  std::size_t hit;
+  if (needle.size() <= kShortNeedle) {
+    hit = s.rfind(needle, end - needle.size());
+  } else {
+    hit = std::string_view::npos;
+    const std::size_t m = needle.size();
+    std::vector<std::uint32_t> table = kmp_table(needle, true);
+    for (std::size_t j = 0, k = 0; j < end; ++j) {
+      char c = s[end - 1 - j];
+      while (k && c != needle[m - 1 - k]) k = table[k - 1];
+      if (c == needle[m - 1 - k]) ++k;
+      if (k == m) {
+        hit = end - 1 - j;
+        break;
+      }
+    }
+  }
+  charge_bytes(end - (hit == std::string_view::npos ? 0 : hit));
+  return hit;
+}
+
 std::string replace(std::string_view s, const std::string& old_s, const std::string& new_s, long long count) {
   std::string out;
   long long done = 0;
+  if (new_s.size() > old_s.size()) {
+    // A result longer than the input: its size first, so that a huge one fails before it is built.
+    std::size_t hits = 0;
+    if (old_s.empty()) {
+      std::size_t slots = length(s) + 1;
+      hits = count < 0 ? slots : std::min<std::size_t>(slots, static_cast<std::size_t>(count));
+    } else {
+      for (std::size_t pos = 0; count < 0 || hits < static_cast<std::size_t>(count); ++hits) {
+        std::size_t hit = find(s, old_s, pos);
+        if (hit == std::string_view::npos) break;
+        pos = hit + old_s.size();
+      }
+    }
+    std::size_t size = size_add(s.size(), size_mul(hits, new_s.size() - old_s.size()));
+    check_string_size(size, "replace");
+    out.reserve(size);
+  }
   if (old_s.empty()) {
     for (std::size_t pos = 0;;) {
       if (count < 0 || done < count) {
@@ -211,7 +299,7 @@ std::string replace(std::string_view s, const std::string& old_s, const std::str
   }
   std::size_t pos = 0;
   for (; count < 0 || done < count; ++done) {
-    std::size_t hit = s.find(old_s, pos);
+    std::size_t hit = find(s, old_s, pos);
     if (hit == std::string_view::npos) break;
     out.append(s.substr(pos, hit - pos));
     out += new_s;
@@ -235,6 +323,7 @@ std::vector<std::string> split_lines(std::string_view s, bool keepends) {
     }
     if (cp == '\r' && pos < s.size() && s[pos] == '\n') ++pos;
     if (keepends) cur.append(s.substr(begin, pos - begin));
+    check_list_size(lines.size() + 1, "splitlines");
     lines.push_back(std::move(cur));
     cur.clear();
   }

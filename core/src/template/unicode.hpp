@@ -37,10 +37,18 @@ std::string title(std::string_view s);
 /// Python strip/lstrip/rstrip; chars == nullptr strips whitespace.
 std::string strip(std::string_view s, const std::string* chars, bool left, bool right);
 
-/// Python str.replace (count < 0: all; an empty `old` inserts between code points).
+/// s.find(needle, from) and s.rfind(needle) restricted to occurrences that end at or before `end`,
+/// in linear time whatever the needle (std::string's search is O(len * needle) at worst); they
+/// charge the render's step budget for the bytes they scan.
+std::size_t find(std::string_view s, std::string_view needle, std::size_t from = 0);
+std::size_t rfind(std::string_view s, std::string_view needle, std::size_t end);
+
+/// Python str.replace (count < 0: all; an empty `old` inserts between code points). Fails before
+/// building a result longer than Limits::max_string_bytes.
 std::string replace(std::string_view s, const std::string& old_s, const std::string& new_s, long long count);
 
 /// Python str.splitlines: breaks at \n, \r, \r\n, \v, \f, \x1c-\x1e, \x85, U+2028, U+2029.
+/// Fails once there would be more than Limits::max_list_items lines.
 std::vector<std::string> split_lines(std::string_view s, bool keepends);
 
 /// Python str.isupper (upper) / str.islower: no character of the other case, and at least one cased.

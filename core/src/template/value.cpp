@@ -11,6 +11,105 @@ namespace ftcore::tmpl {
 
 void fail(std::string message) { throw RenderFail{std::move(message)}; }
 
+// ---- limits ---------------------------------------------------------------------------------
+
+namespace {
+
+thread_local Budget* t_budget = nullptr;
+
+constexpr Limits kDefaultLimits{};
+
+/// This thread's budget's limits (the defaults outside a render), with one thread-local access.
+inline const Limits& limits_of(const Budget* budget) {
+  return budget && budget->limits ? *budget->limits : kDefaultLimits;
+}
+
+}  // namespace
+
+BudgetScope::BudgetScope(Budget& budget) : saved_(t_budget) { t_budget = &budget; }
+BudgetScope::~BudgetScope() { t_budget = saved_; }
+
+const Limits& active_limits() { return limits_of(t_budget); }
+
+void charge(std::uint64_t steps) {
+  Budget* budget = t_budget;
+  if (!budget || !budget->limits) return;
+  budget->steps += steps;
+  if (budget->steps > budget->limits->max_steps) fail(step_budget_message(*budget->limits));
+}
+
+std::string step_budget_message(const Limits& limits) {
+  return "render step budget exhausted: more than " + std::to_string(limits.max_steps) +
+         " evaluation steps (Limits::max_steps); the template loops too much";
+}
+
+void check_string_size(std::size_t bytes, const char* what) {
+  std::size_t limit = active_limits().max_string_bytes;
+  if (bytes > limit)
+    fail(std::string("string too long: ") + what + " would make a string of " +
+         (bytes == SIZE_MAX ? std::string("more than 2**64") : std::to_string(bytes)) +
+         " bytes, more than the limit of " + std::to_string(limit) + " (Limits::max_string_bytes)");
+}
+
+void check_list_size(std::size_t items, const char* what) {
+  std::size_t limit = active_limits().max_list_items;
+  if (items > limit)
+    fail(std::string("list too long: ") + what + " would make a list of " +
+         (items == SIZE_MAX ? std::string("more than 2**64") : std::to_string(items)) +
+         " items, more than the limit of " + std::to_string(limit) + " (Limits::max_list_items)");
+}
+
+void check_value_depth(std::size_t depth) {
+  std::size_t limit = active_limits().max_value_depth;
+  if (depth > limit)
+    fail("value nested too deeply: lists and dicts nest more than " + std::to_string(limit) +
+         " levels deep (Limits::max_value_depth)");
+}
+
+std::size_t size_mul(std::size_t a, std::size_t b) {
+  std::size_t r;
+  return __builtin_mul_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+std::size_t size_add(std::size_t a, std::size_t b) {
+  std::size_t r;
+  return __builtin_add_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+namespace {
+
+[[noreturn]] void overflow(std::int64_t a, const char* op, std::int64_t b) {
+  fail("integer overflow: " + std::to_string(a) + " " + op + " " + std::to_string(b) + " does not fit in 64 bits");
+}
+
+}  // namespace
+
+std::int64_t checked_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) overflow(a, "+", b);
+  return r;
+}
+
+std::int64_t checked_sub(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) overflow(a, "-", b);
+  return r;
+}
+
+std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) overflow(a, "*", b);
+  return r;
+}
+
+std::int64_t float_to_int(double f) {
+  double t = std::trunc(f);
+  // [-2**63, 2**63) holds exactly the doubles that convert without overflow.
+  if (!(t >= -9223372036854775808.0 && t < 9223372036854775808.0))
+    fail("integer overflow: int(" + format_float(f) + ") does not fit in 64 bits");
+  return static_cast<std::int64_t>(t);
+}
+
 namespace {
 
 struct UndefinedInfo {
@@ -56,15 +155,26 @@ Value Value::floating(double f) {
   return v;
 }
 Value Value::string(std::string s) {
+  const Budget* budget = t_budget;
+  if (s.size() > limits_of(budget).max_string_bytes) check_string_size(s.size(), "an operation");
+  if (budget && s.size() >= 16) charge(s.size() / 16);
   Value v;
   v.kind_ = Kind::String;
   v.p_ = std::make_shared<std::string>(std::move(s));
   return v;
 }
 Value Value::list(std::vector<Value> items) {
+  const Budget* budget = t_budget;
+  const Limits& limits = limits_of(budget);
+  if (items.size() > limits.max_list_items) check_list_size(items.size(), "an operation");
+  if (budget && !items.empty()) charge(items.size());
+  std::size_t deepest = 0;
+  for (const auto& item : items)
+    if (item.p_) deepest = std::max(deepest, item.depth());
+  if (deepest + 1 > limits.max_value_depth) check_value_depth(deepest + 1);
   Value v;
   v.kind_ = Kind::List;
-  v.p_ = std::make_shared<List>(List{std::move(items)});
+  v.p_ = std::make_shared<List>(List{std::move(items), deepest + 1});
   return v;
 }
 Value Value::tuple(std::vector<Value> items) {
@@ -86,9 +196,11 @@ Value Value::dict() {
 Value Value::namespace_() {
   Value v = dict();
   v.kind_ = Kind::Namespace;
+  if (t_budget) t_budget->namespaces.push_back(v);
   return v;
 }
 Value Value::callable(std::shared_ptr<Callable> fn) {
+  check_value_depth(fn->depth);
   Value v;
   v.kind_ = Kind::Callable;
   v.p_ = std::move(fn);
@@ -101,35 +213,51 @@ Value Value::loop(std::shared_ptr<LoopState> state) {
   return v;
 }
 
-Value Value::from_json(const nlohmann::ordered_json& j) {
+namespace {
+
+Value from_json_at(const nlohmann::ordered_json& j, std::size_t level);
+
+}  // namespace
+
+Value Value::from_json(const nlohmann::ordered_json& j) { return from_json_at(j, 0); }
+
+namespace {
+
+Value from_json_at(const nlohmann::ordered_json& j, std::size_t level) {
   using J = nlohmann::ordered_json;
+  using V = Value;
   switch (j.type()) {
-    case J::value_t::null: return none();
-    case J::value_t::boolean: return boolean(j.get<bool>());
-    case J::value_t::number_integer: return integer(j.get<std::int64_t>());
+    case J::value_t::null: return V::none();
+    case J::value_t::boolean: return V::boolean(j.get<bool>());
+    case J::value_t::number_integer: return V::integer(j.get<std::int64_t>());
     case J::value_t::number_unsigned: {
       auto u = j.get<std::uint64_t>();
-      if (u > static_cast<std::uint64_t>(INT64_MAX)) return floating(static_cast<double>(u));
-      return integer(static_cast<std::int64_t>(u));
+      if (u > static_cast<std::uint64_t>(INT64_MAX)) return V::floating(static_cast<double>(u));
+      return V::integer(static_cast<std::int64_t>(u));
     }
-    case J::value_t::number_float: return floating(j.get<double>());
-    case J::value_t::string: return string(j.get<std::string>());
+    case J::value_t::number_float: return V::floating(j.get<double>());
+    case J::value_t::string: return V::string(j.get<std::string>());
     case J::value_t::array: {
+      check_value_depth(level + 1);  // before recursing: deep JSON must not exhaust the stack
+      check_list_size(j.size(), "a JSON array");
       std::vector<Value> items;
       items.reserve(j.size());
-      for (const auto& e : j) items.push_back(from_json(e));
-      return list(std::move(items));
+      for (const auto& e : j) items.push_back(from_json_at(e, level + 1));
+      return V::list(std::move(items));
     }
     case J::value_t::object: {
-      Value d = dict();
+      check_value_depth(level + 1);
+      Value d = V::dict();
       auto& data = d.dict_data();
       data.items.reserve(j.size());
-      for (auto it = j.begin(); it != j.end(); ++it) data.set(string(it.key()), from_json(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it) data.set(V::string(it.key()), from_json_at(it.value(), level + 1));
       return d;
     }
-    default: return none();
+    default: return V::none();
   }
 }
+
+}  // namespace
 
 // ---- accessors ------------------------------------------------------------------------------
 
@@ -139,6 +267,16 @@ double Value::as_float() const {
     case Kind::Int: return static_cast<double>(i_);
     case Kind::Bool: return b_ ? 1.0 : 0.0;
     default: return 0.0;
+  }
+}
+
+std::size_t Value::depth() const {
+  switch (kind_) {
+    case Kind::List: case Kind::Tuple: case Kind::Generator: return std::static_pointer_cast<List>(p_)->depth;
+    case Kind::Dict: case Kind::Namespace: return dict_data().depth;
+    case Kind::Callable: return fn().depth;
+    case Kind::Loop: return 1 + loop_state().items.depth();
+    default: return 0;
   }
 }
 
@@ -285,7 +423,10 @@ void append_string_repr(std::string& out, const std::string& s) {
 void Value::append_str(std::string& out) const {
   switch (kind_) {
     case Kind::Undefined: return;
-    case Kind::String: out += str(); return;
+    case Kind::String:
+      check_string_size(size_add(out.size(), str().size()), "concatenating strings");
+      out += str();
+      return;
     default: append_repr(out);
   }
 }
@@ -297,14 +438,19 @@ std::string Value::to_str() const {
   return out;
 }
 
-void Value::append_repr(std::string& out) const {
+void Value::append_repr(std::string& out, std::size_t level) const {
+  check_string_size(out.size(), "str() / repr()");
+  check_value_depth(level);  // a namespace changed after it was built may be deeper than depth()
   switch (kind_) {
     case Kind::Undefined: out += "Undefined"; return;
     case Kind::None: out += "None"; return;
     case Kind::Bool: out += b_ ? "True" : "False"; return;
     case Kind::Int: out += std::to_string(i_); return;
     case Kind::Float: out += format_float(f_); return;
-    case Kind::String: append_string_repr(out, str()); return;
+    case Kind::String:
+      check_string_size(size_add(out.size(), str().size()), "str() / repr()");
+      append_string_repr(out, str());
+      return;
     case Kind::List:
     case Kind::Tuple: {
       bool tuple = kind_ == Kind::Tuple;
@@ -312,7 +458,7 @@ void Value::append_repr(std::string& out) const {
       const auto& xs = items();
       for (std::size_t k = 0; k < xs.size(); ++k) {
         if (k) out += ", ";
-        xs[k].append_repr(out);
+        xs[k].append_repr(out, level + 1);
       }
       if (tuple && xs.size() == 1) out += ',';
       out += tuple ? ')' : ']';
@@ -320,15 +466,30 @@ void Value::append_repr(std::string& out) const {
     }
     case Kind::Dict:
     case Kind::Namespace: {
-      if (kind_ == Kind::Namespace) out += "<Namespace ";
+      // A namespace can hold itself; Python prints the inner one as "<Namespace {...}>".
+      thread_local std::vector<const void*> printing;
+      if (kind_ == Kind::Namespace) {
+        if (std::find(printing.begin(), printing.end(), identity()) != printing.end()) {
+          out += "<Namespace {...}>";
+          return;
+        }
+        out += "<Namespace ";
+      }
+      struct Mark {
+        std::vector<const void*>* stack;
+        ~Mark() {
+          if (stack) stack->pop_back();
+        }
+      } mark{kind_ == Kind::Namespace ? &printing : nullptr};
+      if (mark.stack) mark.stack->push_back(identity());
       out += '{';
       bool first = true;
       for (const auto& [k, v] : dict_data().items) {
         if (!first) out += ", ";
         first = false;
-        k.append_repr(out);
+        k.append_repr(out, level + 1);
         out += ": ";
-        v.append_repr(out);
+        v.append_repr(out, level + 1);
       }
       out += '}';
       if (kind_ == Kind::Namespace) out += '>';
@@ -386,6 +547,11 @@ const Value* Dict::find(const std::string& key) const {
 }
 
 void Dict::set(const Value& key, Value value) {
+  std::size_t d = 1 + std::max(key.depth(), value.depth());
+  if (d > depth) {
+    check_value_depth(d);
+    depth = d;
+  }
   auto [it, inserted] = index.emplace(dict_key(key), items.size());
   if (inserted) {
     items.emplace_back(key, std::move(value));
@@ -409,7 +575,17 @@ void CallArgs::check_max(std::size_t count, const char* what) const {
 
 // ---- comparisons ----------------------------------------------------------------------------
 
-bool equals(const Value& a, const Value& b) {
+namespace {
+
+bool equals_at(const Value& a, const Value& b, std::size_t level);
+
+}  // namespace
+
+bool equals(const Value& a, const Value& b) { return equals_at(a, b, 0); }
+
+namespace {
+
+bool equals_at(const Value& a, const Value& b, std::size_t level) {
   if (a.is_undefined() || b.is_undefined()) return a.is_undefined() && b.is_undefined();
   if (a.is_number() && b.is_number()) {
     if (a.is(Kind::Float) || b.is(Kind::Float)) return a.as_float() == b.as_float();
@@ -418,23 +594,31 @@ bool equals(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case Kind::None: return true;
-    case Kind::String: return a.str() == b.str();
+    case Kind::String:
+      if (a.str().size() == b.str().size()) charge_bytes(a.str().size());
+      return a.str() == b.str();
     case Kind::List:
     case Kind::Tuple: {
       const auto& x = a.items();
       const auto& y = b.items();
       if (x.size() != y.size()) return false;
+      if (a.identity() == b.identity()) return true;
+      check_value_depth(level + 1);
+      charge_items(x.size());
       for (std::size_t k = 0; k < x.size(); ++k)
-        if (!equals(x[k], y[k])) return false;
+        if (!equals_at(x[k], y[k], level + 1)) return false;
       return true;
     }
     case Kind::Dict: {
       const auto& x = a.dict_data();
       const auto& y = b.dict_data();
       if (x.items.size() != y.items.size()) return false;
+      if (a.identity() == b.identity()) return true;
+      check_value_depth(level + 1);
+      charge_items(x.items.size());
       for (const auto& [k, v] : x.items) {
         const Value* other = y.find(k);
-        if (!other || !equals(v, *other)) return false;
+        if (!other || !equals_at(v, *other, level + 1)) return false;
       }
       return true;
     }
@@ -442,10 +626,12 @@ bool equals(const Value& a, const Value& b) {
   }
 }
 
+}  // namespace
+
 namespace {
 
 // -1, 0, 1; fails when the types do not order.
-int three_way(const Value& a, const Value& b, const std::string& op) {
+int three_way(const Value& a, const Value& b, const std::string& op, std::size_t level = 0) {
   if (a.is_undefined()) a.fail_undefined();
   if (b.is_undefined()) b.fail_undefined();
   if (a.is_number() && b.is_number()) {
@@ -456,15 +642,18 @@ int three_way(const Value& a, const Value& b, const std::string& op) {
     return a.as_int() < b.as_int() ? -1 : (a.as_int() > b.as_int() ? 1 : 0);
   }
   if (a.is(Kind::String) && b.is(Kind::String)) {
+    charge_bytes(std::min(a.str().size(), b.str().size()));
     int c = a.str().compare(b.str());
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
   if (a.is_sequence() && a.kind() == b.kind()) {
     const auto& x = a.items();
     const auto& y = b.items();
+    check_value_depth(level + 1);
+    charge_items(std::min(x.size(), y.size()));
     for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) {
-      if (equals(x[k], y[k])) continue;
-      return three_way(x[k], y[k], op);
+      if (equals_at(x[k], y[k], level + 1)) continue;
+      return three_way(x[k], y[k], op, level + 1);
     }
     return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
   }
@@ -487,18 +676,16 @@ bool contains(const Value& container, const Value& item) {
     case Kind::String:
       if (!item.is(Kind::String))
         fail(std::string("'in <string>' requires string as left operand, not ") + item.type_name());
-      return container.str().find(item.str()) != std::string::npos;
+      return unicode::find(container.str(), item.str()) != std::string::npos;
     case Kind::List:
     case Kind::Tuple:
+    case Kind::Generator:
+      charge_items(container.items().size());
       for (const auto& x : container.items())
         if (equals(x, item)) return true;
       return false;
     case Kind::Dict: return container.dict_data().find(item) != nullptr;
     case Kind::Undefined: return false;
-    case Kind::Generator:
-      for (const auto& x : container.items())
-        if (equals(x, item)) return true;
-      return false;
     default: fail(std::string("argument of type '") + container.type_name() + "' is not iterable");
   }
 }
@@ -521,6 +708,7 @@ bool both_ints(const Value& a, const Value& b) {
 }
 
 std::int64_t floor_div(std::int64_t x, std::int64_t y) {
+  if (y == -1) return checked_mul(x, -1);  // x / -1 traps for INT64_MIN
   std::int64_t q = x / y;
   if ((x % y != 0) && ((x < 0) != (y < 0))) --q;
   return q;
@@ -528,12 +716,24 @@ std::int64_t floor_div(std::int64_t x, std::int64_t y) {
 
 Value repeat(const Value& seq, std::int64_t n) {
   if (seq.is(Kind::String)) {
+    const std::string& s = seq.str();
+    if (n <= 0 || s.empty()) return Value::string("");
+    const std::size_t total = size_mul(s.size(), static_cast<std::uint64_t>(n));
+    check_string_size(total, "'*'");
     std::string out;
-    for (std::int64_t k = 0; k < n; ++k) out += seq.str();
+    out.reserve(total);
+    out = s;
+    while (out.size() * 2 <= total) out += out;  // doubling: O(log n) appends
+    out.append(out, 0, total - out.size());
     return Value::string(std::move(out));
   }
+  const auto& items = seq.items();
   std::vector<Value> out;
-  for (std::int64_t k = 0; k < n; ++k) out.insert(out.end(), seq.items().begin(), seq.items().end());
+  if (n > 0 && !items.empty()) {
+    check_list_size(size_mul(items.size(), static_cast<std::uint64_t>(n)), "'*'");
+    out.reserve(items.size() * static_cast<std::size_t>(n));
+    for (std::int64_t k = 0; k < n; ++k) out.insert(out.end(), items.begin(), items.end());
+  }
   return seq.is(Kind::Tuple) ? Value::tuple(std::move(out)) : Value::list(std::move(out));
 }
 
@@ -542,17 +742,21 @@ Value repeat(const Value& seq, std::int64_t n) {
 Value add(const Value& a, const Value& b) {
   check_defined(a, b);
   if (a.is_number() && b.is_number()) {
-    if (both_ints(a, b)) return Value::integer(a.as_int() + b.as_int());
+    if (both_ints(a, b)) return Value::integer(checked_add(a.as_int(), b.as_int()));
     return Value::floating(a.as_float() + b.as_float());
   }
   if (a.is(Kind::String)) {
     if (!b.is(Kind::String)) fail(std::string("can only concatenate str (not \"") + b.type_name() + "\") to str");
+    check_string_size(size_add(a.str().size(), b.str().size()), "'+'");
     return Value::string(a.str() + b.str());
   }
   if (a.is_sequence()) {
     if (b.kind() != a.kind())
       fail(std::string("can only concatenate ") + a.type_name() + " (not \"" + b.type_name() + "\") to " + a.type_name());
-    std::vector<Value> out = a.items();
+    check_list_size(size_add(a.items().size(), b.items().size()), "'+'");
+    std::vector<Value> out;
+    out.reserve(a.items().size() + b.items().size());
+    out.insert(out.end(), a.items().begin(), a.items().end());
     out.insert(out.end(), b.items().begin(), b.items().end());
     return a.is(Kind::Tuple) ? Value::tuple(std::move(out)) : Value::list(std::move(out));
   }
@@ -562,14 +766,14 @@ Value add(const Value& a, const Value& b) {
 Value subtract(const Value& a, const Value& b) {
   check_defined(a, b);
   if (!a.is_number() || !b.is_number()) unsupported("-", a, b);
-  if (both_ints(a, b)) return Value::integer(a.as_int() - b.as_int());
+  if (both_ints(a, b)) return Value::integer(checked_sub(a.as_int(), b.as_int()));
   return Value::floating(a.as_float() - b.as_float());
 }
 
 Value multiply(const Value& a, const Value& b) {
   check_defined(a, b);
   if (a.is_number() && b.is_number()) {
-    if (both_ints(a, b)) return Value::integer(a.as_int() * b.as_int());
+    if (both_ints(a, b)) return Value::integer(checked_mul(a.as_int(), b.as_int()));
     return Value::floating(a.as_float() * b.as_float());
   }
   bool a_seq = a.is(Kind::String) || a.is_sequence();
@@ -593,6 +797,7 @@ Value floor_divide(const Value& a, const Value& b) {
   if (!a.is_number() || !b.is_number()) unsupported("//", a, b);
   if (both_ints(a, b)) {
     if (b.as_int() == 0) fail("integer division or modulo by zero");
+    if (a.as_int() == INT64_MIN && b.as_int() == -1) overflow(a.as_int(), "//", -1);
     return Value::integer(floor_div(a.as_int(), b.as_int()));
   }
   if (b.as_float() == 0.0) fail("float floor division by zero");
@@ -605,7 +810,11 @@ Value modulo(const Value& a, const Value& b) {
   if (!a.is_number() || !b.is_number()) unsupported("%", a, b);
   if (both_ints(a, b)) {
     if (b.as_int() == 0) fail("integer division or modulo by zero");
-    return Value::integer(a.as_int() - floor_div(a.as_int(), b.as_int()) * b.as_int());
+    if (b.as_int() == -1) return Value::integer(0);  // Python: x % -1 == 0 (INT64_MIN % -1 would trap)
+    // C's remainder moved to the divisor's sign: never overflows (x - floor_div(x, y) * y can).
+    std::int64_t r = a.as_int() % b.as_int();
+    if (r != 0 && ((r < 0) != (b.as_int() < 0))) r += b.as_int();
+    return Value::integer(r);
   }
   double y = b.as_float();
   if (y == 0.0) fail("float modulo");
@@ -619,8 +828,15 @@ Value power(const Value& a, const Value& b) {
   check_defined(a, b);
   if (!a.is_number() || !b.is_number()) unsupported("** or pow()", a, b);
   if (both_ints(a, b) && b.as_int() >= 0) {
+    // Square-and-multiply: O(log e) steps; a square that overflows while bits of e remain means
+    // the result overflows too (|base| >= 2 there), so every overflow is reported.
     std::int64_t result = 1, base = a.as_int();
-    for (std::int64_t e = b.as_int(); e > 0; --e) result *= base;
+    for (std::int64_t e = b.as_int(); e > 0; e >>= 1) {
+      if (e & 1) {
+        if (__builtin_mul_overflow(result, base, &result)) overflow(a.as_int(), "**", b.as_int());
+      }
+      if (e > 1 && __builtin_mul_overflow(base, base, &base)) overflow(a.as_int(), "**", b.as_int());
+    }
     return Value::integer(result);
   }
   if (a.as_float() == 0.0 && b.as_float() < 0)
@@ -631,7 +847,10 @@ Value power(const Value& a, const Value& b) {
 Value negate(const Value& a) {
   if (a.is_undefined()) a.fail_undefined();
   if (a.is(Kind::Float)) return Value::floating(-a.as_float());
-  if (a.is_number()) return Value::integer(-a.as_int());
+  if (a.is_number()) {
+    if (a.as_int() == INT64_MIN) fail("integer overflow: -(" + std::to_string(a.as_int()) + ") does not fit in 64 bits");
+    return Value::integer(-a.as_int());
+  }
   fail(std::string("bad operand type for unary -: '") + a.type_name() + "'");
 }
 
@@ -640,7 +859,7 @@ Value negate(const Value& a) {
 Value iterate(const Value& v) {
   switch (v.kind()) {
     case Kind::List:
-    case Kind::Tuple: return v;
+    case Kind::Tuple: charge_items(v.items().size()); return v;
     case Kind::Undefined: return Value::list();
     case Kind::Generator: return Value::list(v.items());
     case Kind::Loop: return v.loop_state().items;
@@ -653,6 +872,8 @@ Value iterate(const Value& v) {
     case Kind::String: {
       std::vector<Value> chars;
       const std::string& s = v.str();
+      check_list_size(unicode::length(s), "iterating over a string");
+      chars.reserve(unicode::length(s));
       for (std::size_t pos = 0; pos < s.size();) {
         std::size_t start = pos;
         unicode::next(s, pos);
@@ -666,7 +887,7 @@ Value iterate(const Value& v) {
 
 std::int64_t length(const Value& v) {
   switch (v.kind()) {
-    case Kind::String: return static_cast<std::int64_t>(unicode::length(v.str()));
+    case Kind::String: charge_bytes(v.str().size()); return static_cast<std::int64_t>(unicode::length(v.str()));
     case Kind::List:
     case Kind::Tuple: return static_cast<std::int64_t>(v.items().size());
     case Kind::Dict: return static_cast<std::int64_t>(v.dict_data().items.size());
@@ -728,6 +949,7 @@ std::string json_key(const Value& k) {
 }
 
 void json_newline(std::string& out, const JsonOptions& o, int level) {
+  check_string_size(size_add(out.size() + 1, size_mul(o.indent.size(), static_cast<std::size_t>(level))), "tojson");
   out += '\n';
   for (int k = 0; k < level; ++k) out += o.indent;
 }
@@ -742,6 +964,7 @@ void json_array(std::string& out, const std::vector<Value>& xs, const JsonOption
   out += '[';
   for (std::size_t k = 0; k < xs.size(); ++k) {
     if (k) out += o.item_separator;
+    check_string_size(out.size(), "tojson");
     if (o.has_indent) json_newline(out, o, level + 1);
     json_value(out, xs[k], o, level + 1);
   }
@@ -764,6 +987,7 @@ void json_object(std::string& out, const Dict& d, const JsonOptions& o, int leve
   for (const auto& [k, v] : entries) {
     if (!first) out += o.item_separator;
     first = false;
+    check_string_size(size_add(out.size(), k.size()), "tojson");
     if (o.has_indent) json_newline(out, o, level + 1);
     json_string(out, k, o.ensure_ascii);
     out += o.key_separator;
@@ -774,12 +998,17 @@ void json_object(std::string& out, const Dict& d, const JsonOptions& o, int leve
 }
 
 void json_value(std::string& out, const Value& v, const JsonOptions& o, int level) {
+  check_string_size(out.size(), "tojson");
+  check_value_depth(static_cast<std::size_t>(level));  // a namespace changed late may be deeper
   switch (v.kind()) {
     case Kind::None: out += "null"; return;
     case Kind::Bool: out += v.as_bool() ? "true" : "false"; return;
     case Kind::Int: out += std::to_string(v.as_int()); return;
     case Kind::Float: out += json_float(v.as_float()); return;
-    case Kind::String: json_string(out, v.str(), o.ensure_ascii); return;
+    case Kind::String:
+      check_string_size(size_add(out.size(), v.str().size()), "tojson");
+      json_string(out, v.str(), o.ensure_ascii);
+      return;
     case Kind::List:
     case Kind::Tuple: json_array(out, v.items(), o, level); return;
     case Kind::Dict: json_object(out, v.dict_data(), o, level); return;

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "template/jinja.hpp"
+
 namespace ftcore::tmpl {
 
 /// A failure inside a value operation; the renderer adds the template location.
@@ -18,6 +20,61 @@ struct RenderFail {
   std::string message;
 };
 [[noreturn]] void fail(std::string message);
+
+class Value;
+
+/// What one render may still spend (Limits), consulted by value operations on the rendering thread.
+struct Budget {
+  const Limits* limits = nullptr;
+  std::uint64_t steps = 0;
+  /// Every namespace the render created, kept alive until it ends: a namespace is the only value
+  /// that changes after it is made, so it can hold itself (a cycle) or chains whose depth was not
+  /// known when they were built; the render's end clears them all, so none is freed recursively.
+  std::vector<Value> namespaces;
+};
+
+/// Makes `budget` the one of this thread while it lives (the previous one is restored after).
+class BudgetScope {
+ public:
+  explicit BudgetScope(Budget& budget);
+  ~BudgetScope();
+  BudgetScope(const BudgetScope&) = delete;
+  BudgetScope& operator=(const BudgetScope&) = delete;
+
+ private:
+  Budget* saved_;
+};
+
+/// The limits of the render on this thread (the defaults outside a render: parsing).
+const Limits& active_limits();
+/// Adds steps to this thread's render; fails once it has used more than Limits::max_steps.
+void charge(std::uint64_t steps);
+/// The error of a render that ran out of steps.
+std::string step_budget_message(const Limits& limits);
+/// Charges the work of producing or scanning `n` bytes (1 step per 16) or items (1 step each), so
+/// that the step budget also bounds what a render can allocate in all (some 300 MB of strings or
+/// 20M list items at the default).
+inline void charge_bytes(std::size_t n) {
+  if (n >= 16) charge(n / 16);
+}
+inline void charge_items(std::size_t n) {
+  if (n) charge(n);
+}
+/// Fail before a string of `bytes` bytes / a list of `items` items is built when it would exceed
+/// Limits::max_string_bytes / max_list_items; `what` names the operation ("'*'", "join", ...).
+void check_string_size(std::size_t bytes, const char* what);
+void check_list_size(std::size_t items, const char* what);
+/// a * b and a + b for sizes, saturating at SIZE_MAX (for the checks above).
+std::size_t size_mul(std::size_t a, std::size_t b);
+std::size_t size_add(std::size_t a, std::size_t b);
+/// Checked 64-bit arithmetic: fails "integer overflow: <a> <op> <b> does not fit in 64 bits".
+std::int64_t checked_add(std::int64_t a, std::int64_t b);
+std::int64_t checked_sub(std::int64_t a, std::int64_t b);
+std::int64_t checked_mul(std::int64_t a, std::int64_t b);
+/// Python int(f) of a finite float; fails when it does not fit in 64 bits.
+std::int64_t float_to_int(double f);
+/// Fails when a value nesting of `depth` levels exceeds Limits::max_value_depth.
+void check_value_depth(std::size_t depth);
 
 enum class Kind : std::uint8_t {
   Undefined, None, Bool, Int, Float, String, List, Tuple, Dict, Namespace, Callable, Loop,
@@ -68,6 +125,9 @@ class Value {
   const std::string& undefined_message() const;
   bool undefined_is_security() const;
   const void* identity() const { return p_.get(); }
+  /// Nesting depth: 0 for scalars, 1 + the deepest item for containers (as built; a namespace
+  /// changed later may be deeper, which the traversals check as they go).
+  std::size_t depth() const;
 
   /// Raises the error an operation on this undefined raises in jinja2.
   [[noreturn]] void fail_undefined() const;
@@ -79,7 +139,8 @@ class Value {
   void append_str(std::string& out) const;
   /// Python repr().
   std::string repr() const;
-  void append_repr(std::string& out) const;
+  /// Fails when the text would exceed Limits::max_string_bytes or nest deeper than max_value_depth.
+  void append_repr(std::string& out, std::size_t level = 0) const;
   /// Python type name (str, int, list, dict, NoneType, ...).
   const char* type_name() const;
   /// jinja2 object_type_repr: "dict object", "None", ...
@@ -97,12 +158,14 @@ class Value {
 
 struct List {
   std::vector<Value> items;
+  std::size_t depth = 1;
 };
 
 /// Insertion-ordered Python dict (keys hashed like Python: 1 == 1.0 == True).
 struct Dict {
   std::vector<std::pair<Value, Value>> items;
   std::unordered_map<std::string, std::size_t> index;
+  std::size_t depth = 1;
   const Value* find(const Value& key) const;
   const Value* find(const std::string& key) const;
   void set(const Value& key, Value value);
@@ -122,6 +185,7 @@ class Interpreter;
 struct Callable {
   std::string name;
   bool is_macro = false;
+  std::size_t depth = 1;  // 1 + the depth of a value it holds (a bound method's object)
   std::function<Value(Interpreter&, CallArgs&)> call;
 };
 

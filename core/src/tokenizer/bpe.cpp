@@ -108,7 +108,7 @@ std::int32_t merge_part_id(const Vocab& vocab, const std::string& token, const J
 
 std::unique_ptr<BpeModel> BpeModel::from_json(const nlohmann::json& model, const JsonPath& at) {
   auto bpe = std::make_unique<BpeModel>();
-  bpe->source_ = at.source;
+  bpe->source_ = at.source();
   const auto dropout = model.find("dropout");
   if (dropout != model.end() && !dropout->is_null() && !(dropout->is_number() && dropout->get<double>() == 0.0)) {
     fail(at.child("dropout"), "BPE dropout is not supported (it must be null or 0)");

@@ -47,13 +47,39 @@ void recycle_pieces(Pieces&& spent);
 // Per token, [begin, end) bytes of the original text (tok::Encoding::offsets).
 using Offsets = std::vector<std::pair<std::size_t, std::size_t>>;
 
-// Where a component sits in tokenizer.json, for error messages.
-struct JsonPath {
-  std::string source;  // e.g. "/models/x/tokenizer.json"
-  std::string path;    // e.g. "normalizer.normalizers[1]"
-  JsonPath child(const std::string& key) const { return {source, path.empty() ? key : path + "." + key}; }
-  JsonPath index(std::size_t i) const { return {source, path + "[" + std::to_string(i) + "]"}; }
+// Where a component sits in tokenizer.json, for error messages. A child shares its parent's
+// path rather than copying it (the text is built only for an error), so descending a deeply nested
+// document costs the same at every level.
+class JsonPath {
+ public:
+  // source: e.g. "/models/x/tokenizer.json"; path: where the value sits, e.g. "normalizer" or "".
+  JsonPath(std::string source, std::string path);
+  JsonPath child(const std::string& key) const;
+  JsonPath index(std::size_t i) const;
+  // child(key).index(i) for a part of a Sequence component: one more level of nesting.
+  JsonPath part(const std::string& key, std::size_t i) const;
+
+  const std::string& source() const { return *source_; }
+  // e.g. "normalizer.normalizers[1]"; the middle of a very long one is elided.
+  std::string path() const;
+  // Sequence components this one is nested in.
+  std::size_t nesting() const { return nesting_; }
+
+ private:
+  struct Node;
+  JsonPath(std::shared_ptr<const std::string> source, std::shared_ptr<const Node> node, std::size_t nesting)
+      : source_(std::move(source)), node_(std::move(node)), nesting_(nesting) {}
+  std::shared_ptr<const std::string> source_;
+  std::shared_ptr<const Node> node_;  // the last part of the path; null for the document itself
+  std::size_t nesting_ = 0;
 };
+
+// Sequence normalizers, pre-tokenizers, decoders and post-processors may nest this deep (real
+// files nest 2-3 deep): building a component recurses once per level, so a hostile file nesting
+// thousands deep must fail before it exhausts the stack.
+constexpr std::size_t kMaxComponentNesting = 64;
+// Fails when a `kind` component at `at` would nest more than kMaxComponentNesting deep.
+void check_nesting(const JsonPath& at, const std::string& kind);
 
 [[noreturn]] void fail(const JsonPath& at, const std::string& message);
 [[noreturn]] void unsupported(const JsonPath& at, const std::string& kind, const std::string& type);

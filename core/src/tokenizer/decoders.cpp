@@ -211,10 +211,11 @@ std::unique_ptr<Decoder> make_metaspace(const nlohmann::json& spec, const JsonPa
 }
 
 std::unique_ptr<Decoder> make_sequence(const nlohmann::json& spec, const JsonPath& at) {
+  check_nesting(at, "decoder");
   const auto& list = require(spec, "decoders", at);
   if (!list.is_array()) fail(at.child("decoders"), "expected an array");
   std::vector<std::unique_ptr<Decoder>> parts;
-  for (std::size_t i = 0; i < list.size(); ++i) parts.push_back(make_decoder(list[i], at.child("decoders").index(i)));
+  for (std::size_t i = 0; i < list.size(); ++i) parts.push_back(make_decoder(list[i], at.part("decoders", i)));
   return std::make_unique<SequenceDecoder>(std::move(parts));
 }
 

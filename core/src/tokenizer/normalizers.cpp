@@ -156,11 +156,12 @@ class ByteLevelNormalizer final : public Normalizer {
 };
 
 std::unique_ptr<Normalizer> make_sequence(const nlohmann::json& spec, const JsonPath& at) {
+  check_nesting(at, "normalizer");
   const auto& list = require(spec, "normalizers", at);
   if (!list.is_array()) fail(at.child("normalizers"), "expected an array");
   std::vector<std::unique_ptr<Normalizer>> parts;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    parts.push_back(make_normalizer(list[i], at.child("normalizers").index(i)));
+    parts.push_back(make_normalizer(list[i], at.part("normalizers", i)));
   }
   return std::make_unique<SequenceNormalizer>(std::move(parts));
 }

@@ -210,11 +210,12 @@ std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& spec, c
   if (type == "BertProcessing") return make_cls_sep(spec, at, false);
   if (type == "RobertaProcessing") return make_cls_sep(spec, at, true);
   if (type == "Sequence") {
+    check_nesting(at, "post_processor");
     const auto& list = require(spec, "processors", at);
     if (!list.is_array()) fail(at.child("processors"), "expected an array");
     std::vector<std::unique_ptr<PostProcessor>> parts;
     for (std::size_t i = 0; i < list.size(); ++i) {
-      parts.push_back(make_post_processor(list[i], at.child("processors").index(i)));
+      parts.push_back(make_post_processor(list[i], at.part("processors", i)));
     }
     return std::make_unique<SequenceProcessor>(std::move(parts));
   }

@@ -155,11 +155,12 @@ class BertPreTokenizer final : public PreTokenizer {
 };
 
 std::unique_ptr<PreTokenizer> make_sequence(const nlohmann::json& spec, const JsonPath& at) {
+  check_nesting(at, "pre_tokenizer");
   const auto& list = require(spec, "pretokenizers", at);
   if (!list.is_array()) fail(at.child("pretokenizers"), "expected an array");
   std::vector<std::unique_ptr<PreTokenizer>> parts;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    parts.push_back(make_pre_tokenizer(list[i], at.child("pretokenizers").index(i)));
+    parts.push_back(make_pre_tokenizer(list[i], at.part("pretokenizers", i)));
   }
   return std::make_unique<SequencePreTokenizer>(std::move(parts));
 }
