@@ -1,4 +1,5 @@
 #include "cli_inputs.hpp"
+#include "ftcore/files.hpp"
 
 #include <fstream>
 
@@ -14,11 +15,10 @@ namespace ftcore::cli {
 using nlohmann::json;
 
 json read_json_file(const std::string& path, const char* option) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(std::string("--") + option + " '" + path + "': cannot read the file");
+  const std::string content = files::read_regular(path, std::string("--") + option + " file");
   try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
+    return json::parse(content);
+  } catch (const json::exception& e) {
     throw UsageError(std::string("--") + option + " '" + path + "': invalid JSON: " + e.what());
   }
 }
@@ -28,7 +28,7 @@ json read_json_file(const std::string& path, const char* option) {
 Sample load_conversation(const Session& session) {
   const auto& config = session.config;
   std::string path = *config.text("messages");
-  json document = json::parse(std::ifstream(path), nullptr, false);
+  json document = json::parse(files::read_regular(path, "--messages file"), nullptr, false);
   bool message_list = document.is_array() && !document.empty() && document[0].is_object() &&
                       document[0].contains("role");
   std::int64_t wanted = config.integer("record").value_or(1);

@@ -19,6 +19,7 @@
 #include "monitor/tensorboard_server.hpp"
 #include "session.hpp"
 #include "train/modes.hpp"
+#include "train/outputs.hpp"
 #include "train/trainer.hpp"
 #include "training_setup.hpp"
 #include "util/sha256.hpp"
@@ -125,9 +126,10 @@ int serve_logs(const config::Config& config, const std::vector<std::string>& pos
     throw UsageError("--tensorboard-only: no training logs in " + layout.logs().string() + "; train into " + *root + " first");
   auto program = monitor::find_tensorboard();
   if (!program) throw RunError(monitor::tensorboard_install_hint());
-  std::cout << "TensorBoard: http://localhost:" << port << "/ serving " << layout.tensorboard_dir().string()
-            << " (Ctrl-C stops it)" << std::endl;
-  monitor::serve_tensorboard(*program, layout.tensorboard_dir(), static_cast<int>(port));
+  const monitor::Listen listen{*config.text("tensorboard-host"), static_cast<int>(port)};
+  std::cout << "TensorBoard: " << listen.url() << " serving " << layout.tensorboard_dir().string() << " (Ctrl-C stops it)"
+            << std::endl;
+  monitor::serve_tensorboard(*program, layout.tensorboard_dir(), listen);
 }
 
 /// --tensorboard: TensorBoard beside the run, when installed.
@@ -139,12 +141,11 @@ std::unique_ptr<monitor::TensorBoardProcess> start_tensorboard(const config::Con
                  monitor::tensorboard_install_hint(), layout.root.string());
     return nullptr;
   }
-  const auto port = static_cast<int>(*config.integer("tensorboard-port"));
+  const monitor::Listen listen{*config.text("tensorboard-host"), static_cast<int>(*config.integer("tensorboard-port"))};
   fs::create_directories(layout.logs());
-  auto process = std::make_unique<monitor::TensorBoardProcess>(*program, layout.tensorboard_dir(), port,
+  auto process = std::make_unique<monitor::TensorBoardProcess>(*program, layout.tensorboard_dir(), listen,
                                                                layout.tensorboard_log());
-  spdlog::info("TensorBoard: http://localhost:{}/ (pid {}; its output in {})", port, process->pid(),
-               layout.tensorboard_log().string());
+  spdlog::info("TensorBoard: {} (pid {}; its output in {})", listen.url(), process->pid(), layout.tensorboard_log().string());
   return process;
 }
 
@@ -165,6 +166,28 @@ json data_files(const data::Dataset& dataset) {
   for (const auto& f : dataset.files) files.push_back({{"path", fs::absolute(f.file).string()}, {"sha256", sha256_file_hex(f.file)},
                                                        {"format", f.format}, {"records", f.records}});
   return files;
+}
+
+/// Refuses to start when another run holds the output directory, or when an earlier run's results
+/// are there and neither --resume nor --overwrite says what to do with them (or --overwrite would
+/// have to remove files ftcore did not write).
+void check_output_dir(const train::OutputLayout& layout, bool resume, bool overwrite, bool locked = false) {
+  if (auto holder = locked ? std::nullopt : train::OutputLock::holder(layout))
+    throw UsageError(layout.root.string() + " is in use by another run (" + *holder + "): wait for it to end, or give another --output");
+  const auto existing = train::existing_outputs(layout);
+  if (!existing.empty() && !resume && !overwrite)
+    throw UsageError(layout.root.string() + " already holds results of a run (" +
+                     existing.front().lexically_relative(layout.root).string() +
+                     (existing.size() > 1 ? " and " + std::to_string(existing.size() - 1) + " more" : "") +
+                     (train::replacing(layout) ? "; an --overwrite run there did not finish, and the results it was replacing are in " +
+                                                     layout.bookkeeping().string() + "/previous"
+                                               : "") +
+                     "): pass --resume to continue it, --overwrite to replace them, or --output DIR");
+  if (overwrite && !resume)
+    if (auto foreign = train::foreign_outputs(layout); !foreign.empty())
+      throw UsageError("--overwrite replaces only what ftcore wrote, and " + foreign.front().string() +
+                       (foreign.size() > 1 ? " and " + std::to_string(foreign.size() - 1) + " more" : "") +
+                       " in " + layout.root.string() + " were not written by it: move them elsewhere, or give another --output");
 }
 
 std::string resume_hint(const config::Config& config) {
@@ -218,14 +241,10 @@ int run_command(const Args& args) {
   if (ranks > 1 && !world.distributed()) training_device(config, ranks - 1);  // --nproc: the last worker's GPU too
   if (!world.writes()) settings.progress_bar = false;
 
-  // Where results go, and what is already there.
+  // Where results go, and what is already there (checked again under the lock before writing).
   train::OutputLayout layout{config.text("output") ? fs::path(*config.text("output")) : model_dir};
   const bool resume = config.flag("resume") || config.has("resume-from");
-  auto existing = layout.existing_outputs();
-  if (!existing.empty() && !resume && !config.flag("overwrite"))
-    throw UsageError(layout.root.string() + " already holds results of a run (" + existing.front().filename().string() +
-                     (existing.size() > 1 ? " and " + std::to_string(existing.size() - 1) + " more" : "") +
-                     "): pass --resume to continue it, --overwrite to replace them, or --output DIR");
+  if (world.writes()) check_output_dir(layout, resume, config.flag("overwrite"));
   std::optional<fs::path> resume_from;
   if (auto from = config.text("resume-from")) resume_from = fs::path(*from);
   else if (resume) resume_from = train::latest_checkpoint(layout);
@@ -276,6 +295,10 @@ int run_command(const Args& args) {
   example_options.reasoning = train::parse_reasoning(*config.text("reasoning"));
   auto eos = token_id(model, "eos_token");
   train::ExampleSet examples = train::ExampleBuilder(*model.tokenizer, model.chat.get(), eos, example_options).build_all(dataset.samples);
+  for (const auto& bad : examples.invalid) spdlog::warn("{}", bad.message);
+  if (!examples.invalid.empty() && !config.flag("skip-invalid"))
+    throw UsageError(std::to_string(examples.invalid.size()) + " record(s) cannot be turned into tokens (listed above); fix "
+                     "them or pass --skip-invalid");
   if (examples.truncated)
     spdlog::warn("{} of {} samples were longer than --max-length {} and were truncated", examples.truncated,
                  dataset.samples.size(), example_options.max_length);
@@ -293,30 +316,45 @@ int run_command(const Args& args) {
                                             static_cast<std::uint64_t>(*config.integer("seed")));
   spdlog::info("split: {} for training, {} for validation", train_examples.size(), validation.size());
 
-  // Outputs of an earlier run go only now, when nothing above has failed; rank 0 alone writes.
+  // Nothing is written before this point, when nothing above has failed; rank 0 alone writes, under
+  // the output directory's lock. An earlier run's results stay until this run's are complete.
+  std::unique_ptr<train::OutputLock> lock;
+  const bool replaces = !resume && config.flag("overwrite");
   if (world.writes()) {
-    if (!resume && config.flag("overwrite")) layout.remove_outputs();
-    fs::create_directories(layout.root);
+    lock = std::make_unique<train::OutputLock>(layout, "ftcore run " + text::join(args, " "));
+    train::clear_crash_leftovers(layout);
+    check_output_dir(layout, resume, config.flag("overwrite"), /*locked=*/true);
+    if (replaces) train::set_aside_previous_run(layout);
+    for (const auto& entry : train::run_state_entries())
+      if (entry != "logs/tensorboard.log" || config.flag("tensorboard")) train::record_output(layout, entry);
     std::ofstream(layout.resolved_config()) << config.to_yaml(config::kRun);
   }
   if (group) group->barrier();
 
   SaveInfo save_info{fs::absolute(model_dir).lexically_normal(), model.config};
   const std::int32_t pad = token_id(model, "pad_token").value_or(eos.value_or(0));
-  auto tensorboard = world.writes() ? start_tensorboard(config, layout) : nullptr;
-  train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info, modes.pointers(),
-                         group.get());
-  std::string paging;
-  if (settings.optimizer == "paged_adamw_8bit")
-    paging = device.is_cuda() ? " (ftcore does not page optimizer states yet: the same as adamw_8bit)"
-                                         : " (no GPU: nothing to page, the same as adamw_8bit)";
-  spdlog::info("training: {} with {}{}", trainer.total_steps() > 0 ? std::to_string(trainer.total_steps()) + " optimizer steps"
-                                                                   : std::string("no step limit (Ctrl-C ends the run)"),
-               settings.optimizer, paging);
-  if (tensorboard && tensorboard->exited())
-    spdlog::warn("TensorBoard exited at once (status {}): see {}", *tensorboard->exited(),
-                 layout.tensorboard_log().string());
-  train::TrainResult result = trainer.run(resume_from);
+  std::unique_ptr<monitor::TensorBoardProcess> tensorboard;
+  train::TrainResult result;
+  try {
+    tensorboard = world.writes() ? start_tensorboard(config, layout) : nullptr;
+    train::Trainer trainer(*model.network, *run, train_examples, validation, pad, settings, layout, save_info,
+                           modes.pointers(), group.get());
+    std::string paging;
+    if (settings.optimizer == "paged_adamw_8bit")
+      paging = device.is_cuda() ? " (ftcore does not page optimizer states yet: the same as adamw_8bit)"
+                                : " (no GPU: nothing to page, the same as adamw_8bit)";
+    spdlog::info("training: {} with {}{}",
+                 trainer.total_steps() > 0 ? std::to_string(trainer.total_steps()) + " optimizer steps"
+                                           : std::string("no step limit (Ctrl-C ends the run)"),
+                 settings.optimizer, paging);
+    if (tensorboard && tensorboard->exited())
+      spdlog::warn("TensorBoard exited at once (status {}): see {}", *tensorboard->exited(),
+                   layout.tensorboard_log().string());
+    result = trainer.run(resume_from);
+  } catch (...) {
+    if (world.writes() && replaces) train::restore_previous_run(layout);  // the earlier run's state back in place
+    throw;
+  }
   if (!world.writes()) return kExitOk;  // rank 0 writes the outputs
   if (result.interrupted && !settings.finish_on_interrupt) {
     std::cout << "interrupted at step " << result.steps << " of " << result.total_steps << "; saved "
@@ -347,11 +385,16 @@ int run_command(const Args& args) {
     run->save(staging, save_info);
     std::ofstream(staging / (run->artefact() == "lora" ? "adapter_info.json" : "training_info.json")) << info.dump(2) << "\n";
   });
+  train::record_output(layout, run->artefact());
+  std::vector<std::string> written{run->artefact()};
   if (config.flag("merge")) {
     run->merge();
     train::write_atomically(layout.merged(), [&](const fs::path& staging) { nn::save_model_dir(*model.network, model_dir, staging); });
+    train::record_output(layout, "merged");
+    written.push_back("merged");
     spdlog::info("merged model: {}", layout.merged().string());
   }
+  if (train::replacing(layout)) train::finish_replacing(layout, written);  // the earlier run's results go only now
   std::cout << ending(result) << "\n";
   if (tensorboard) std::cout << "TensorBoard stopped; serve the logs again with: ftcore run --tensorboard-only --output "
                              << layout.root.string() << "\n";

@@ -1,11 +1,13 @@
 // ftcore tokenize: text in, token ids (and tokens) out, or the reverse with --decode.
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "errors.hpp"
+#include "ftcore/files.hpp"
 #include "session.hpp"
 #include "tokenizer/tokenizer.hpp"
 #include "util/text.hpp"
@@ -71,11 +73,8 @@ int tokenize_command(const Args& args) {
   if (!model) throw UsageError("no model given: pass --model DIR (a directory with tokenizer.json)");
   tok::Tokenizer tokenizer = load_tokenizer(std::filesystem::path(*model) / "tokenizer.json");
 
-  std::ifstream file;
-  if (auto input = config.text("input")) {
-    file.open(*input);
-    if (!file) throw UsageError("--input '" + *input + "': cannot read the file");
-  }
+  std::istringstream file;
+  if (auto input = config.text("input")) file.str(files::read_regular(*input, "--input file"));
   std::istream& in = config.text("input") ? file : std::cin;
   bool as_json = config.flag("json");
   std::string line;

@@ -11,6 +11,7 @@
 #include "config/cli_parser.hpp"
 #include "errors.hpp"
 #include "log.hpp"
+#include "runtime.hpp"
 #include "util/text.hpp"
 
 namespace ftcore::cli {
@@ -122,7 +123,7 @@ dist::LaunchOptions worker_launch(const config::Config& config, const std::strin
   launch.command.push_back(command);
   for (auto& word : config::remove_options(args, replaced)) launch.command.push_back(word);
   if (threads <= 0 && !config.has("threads")) {  // each worker its share of the cores
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int cores = available_cpus();
     threads = std::max(1, cores / nproc);
   }
   if (threads > 0) launch.command.insert(launch.command.end(), {"--threads", std::to_string(threads)});
@@ -133,6 +134,11 @@ std::optional<int> launch_workers(const config::Config& config, const std::strin
                                   const dist::World& world) {
   const std::int64_t nproc = config.integer("nproc").value_or(1);
   if (nproc < 1) throw UsageError("--nproc " + std::to_string(nproc) + ": must be at least 1");
+  const int cpus = available_cpus();
+  if (nproc > cpus && !training_device(config, 0).is_cuda())
+    throw UsageError("--nproc " + std::to_string(nproc) + ": this machine lets ftcore run on " + std::to_string(cpus) +
+                     " CPU" + (cpus == 1 ? "" : "s") + ", and each worker on the CPU needs one (at most " +
+                     std::to_string(cpus) + ")");
   dist_timeout(config);
   if (nproc == 1) return std::nullopt;
   if (world.distributed())

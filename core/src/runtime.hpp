@@ -3,9 +3,12 @@
 
 namespace ftcore {
 
-/// Sets libtorch's intra-op threads: `requested` when > 0, else every core of the machine
-/// (Debian's libtorch starts with one), and flushes subnormal floats to zero. Returns the number
-/// of threads in effect.
+/// The CPUs this process may run on (its affinity mask; at least 1).
+int available_cpus();
+
+/// Sets libtorch's intra-op threads: `requested` when > 0, else every available CPU (Debian's
+/// libtorch starts with one), and flushes subnormal floats to zero. Returns the number of threads
+/// in effect. Throws UsageError for more threads than available CPUs (--threads).
 int configure_threads(int requested);
 
 /// Makes malloc keep freed memory for reuse instead of returning it to the kernel (glibc): the

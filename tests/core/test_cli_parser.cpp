@@ -98,3 +98,32 @@ TEST(CommandLine, HelpListsEveryOptionAndItsAliases) {
   line = parse_command_line(config, kRun, "run", {"--help"});
   EXPECT_TRUE(line.help);
 }
+
+// Issue 28: step counts of 0 divided by zero in the trainer, --threads 100000 hung, --nproc had no
+// bound and --save-total-limit 0 or -1 silently kept everything. Each is refused where it is given.
+TEST(CommandLine, NumbersOutsideTheirBoundsAreRefusedWithTheRule) {
+  EXPECT_EQ(error_of({"--save-steps", "0"}), "--save-steps 0: must be at least 1; leave it out to save at each evaluation");
+  EXPECT_EQ(error_of({"--eval-steps", "0"}), "--eval-steps 0: must be at least 1; leave it out to evaluate as the mode says");
+  EXPECT_EQ(error_of({"--logging_steps", "0"}), "--logging_steps 0: must be at least 1");
+  EXPECT_EQ(error_of({"--save-total-limit", "-1"}),
+            "--save-total-limit -1: must be at least 1; best/ and last/ are kept besides; give a large number to keep more");
+  EXPECT_EQ(error_of({"--save-total-limit", "0"}).rfind("--save-total-limit 0: must be at least 1", 0), 0u);
+  EXPECT_EQ(error_of({"--nproc", "0"}), "--nproc 0: must be at least 1");
+  EXPECT_EQ(error_of({"--threads", "0"}), "--threads 0: must be 1-65536; leave it out to use every core");
+  EXPECT_EQ(error_of({"--warmup-ratio", "1.5"}), "--warmup-ratio 1.5: must be 0-1");
+  EXPECT_EQ(error_of({"--batch-size", "0"}), "--batch-size 0: must be at least 1");
+  // Inside the bounds, and the words a row allows besides numbers, pass.
+  EXPECT_EQ(*parse({"--save-steps", "1", "--nproc", "2"}).integer("save-steps"), 1);
+  EXPECT_EQ(*parse({"--lora-r", "auto"}).text("lora-r"), "auto");
+}
+
+TEST(CommandLine, BoundsApplyToYamlValuesToo) {
+  Config config;
+  try {
+    load_yaml_text(config, "training:\n  save_steps: 0\n", "cfg.yaml", kRun);
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cfg.yaml:2", 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find(" 0: must be at least 1"), std::string::npos) << e.what();
+  }
+}

@@ -1,7 +1,10 @@
 // Reading data files: every record gets its file:line:column; broken JSON is one error per record.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include "data/reader.hpp"
+#include "test_support.hpp"
 
 using namespace ftcore::data;
 
@@ -63,4 +66,34 @@ TEST(Reader, DotJsonWithOneObjectPerLineIsJsonLines) {
   FileRecords f = parse_records("{\"a\": 1}\n{\"a\": 2}\n", "x.json");
   EXPECT_EQ(f.kind, FileKind::json_lines);
   EXPECT_EQ(f.records.size(), 2u);
+}
+
+// Issue 28: a number beyond a double (1e999) and a .txt line that is not UTF-8 aborted the whole run
+// with no file:line; they are errors of their record now, and the other records are read.
+TEST(Reader, ANumberBeyondADoubleIsAnErrorOfItsRecord) {
+  FileRecords f = parse_records("{\"a\": 1}\n{\"a\": 1e999}\n{\"a\": 3}\n", "x.jsonl");
+  ASSERT_EQ(f.records.size(), 2u);
+  ASSERT_EQ(f.errors.size(), 1u);
+  EXPECT_EQ(f.errors[0].where.str(), "x.jsonl:2:1");
+  EXPECT_NE(f.errors[0].message.find("number overflow parsing '1e999'"), std::string::npos) << f.errors[0].message;
+  FileRecords array = parse_records("[{\"a\": -1e999}, {\"a\": 2}]", "x.json");
+  EXPECT_EQ(array.records.size(), 1u);
+  EXPECT_EQ(array.errors.size(), 1u);
+}
+
+TEST(Reader, ATextLineThatIsNotUtf8IsAnErrorOfItsLine) {
+  FileRecords f = parse_records("fine\nbad \xff\xfe byte\nfine too\n", "x.txt");
+  ASSERT_EQ(f.records.size(), 2u);
+  ASSERT_EQ(f.errors.size(), 1u);
+  EXPECT_EQ(f.errors[0].where.str(), "x.txt:2:5");
+  EXPECT_EQ(f.errors[0].message, "not UTF-8 text (byte 0xff here); save the file as UTF-8");
+}
+
+TEST(Reader, AFifoIsRefusedInsteadOfWaitedFor) {
+  ftcore::testing::TempDir dir;
+  const auto fifo = dir.path() / "data.jsonl";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string message = ftcore::testing::error_of([&] { read_records(fifo); });
+  EXPECT_EQ(message, fifo.string() + ": cannot read the data file: not a regular file but a FIFO (named pipe); ftcore reads "
+                                     "only regular files");
 }

@@ -30,6 +30,8 @@ expect "one process trains" 0 "trained 6 steps" -- "$FTCORE" "${RUN[@]}" --max-s
 "$FTCORE" "${RUN[@]}" --max-steps 6 --output "$TMP/two" --nproc 2 >"$TMP/two.log" 2>&1
 expect "--nproc 2 trains" 0 "trained 6 steps" -- cat "$TMP/two.log"
 expect "over Gloo, 2 ranks" 0 "distributed: 2 ranks over gloo" -- cat "$TMP/two.log"
+expect "the rendezvous store listens on loopback alone, and asks for the launcher's token" 0 \
+  "rendezvous store listening on 127.0.0.1:[0-9]+ only \(ranks show a token\)" -- cat "$TMP/two.log"
 expect "2 ranks: the parameters equal 1 process's (fp32, 1e-5)" 0 "max diff" -- python3 "$DIFF" "$(last one)" "$(last two)" 1e-5
 expect "2 ranks: the logged losses equal 1 process's" 0 "^same$" -- \
   bash -c "diff <(losses '$TMP/one/logs/training/metrics.jsonl') <(losses '$TMP/two/logs/training/metrics.jsonl') && echo same"
@@ -73,6 +75,22 @@ for r in 0 1; do
   eval "pid$r=\$!"
 done
 for _ in $(seq 1 600); do grep -q '"step":3' "$TMP/killed/logs/training/metrics.jsonl" 2>/dev/null && break; sleep 0.1; done
+# What listens on the rendezvous port while the ranks train: 127.0.0.1 alone (torch 1.13's TCPStore
+# listened on every interface).
+listeners() {
+  python3 - "$1" <<'PY'
+import sys
+port = "%04X" % int(sys.argv[1])
+found = []
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in open(table).readlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and local.endswith(":" + port):
+            found.append(local.split(":")[0])
+print(" ".join(found) or "none")
+PY
+}
+expect "a hand-made launch's rendezvous port listens on 127.0.0.1 alone" 0 "^0100007F$" -- listeners "$PORT"
 start=$(date +%s)
 kill -9 "$pid1"
 wait "$pid0"

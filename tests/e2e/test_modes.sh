@@ -150,12 +150,14 @@ exit 0
 SH
 chmod +x "$TMP/fake-tensorboard"
 export FTCORE_TENSORBOARD="$TMP/fake-tensorboard" FAKE_TB_OUT="$TMP/tb-args"
-expect "--tensorboard starts TensorBoard on the logs beside the run" 0 "TensorBoard: http://localhost:6123/ \(pid [0-9]+.*TensorBoard stopped; serve the logs again with: ftcore run --tensorboard-only --output" -- \
+expect "--tensorboard starts TensorBoard on the logs beside the run, on loopback" 0 "TensorBoard: http://127.0.0.1:6123/ \(pid [0-9]+.*TensorBoard stopped; serve the logs again with: ftcore run --tensorboard-only --output" -- \
   bash -c "FAKE_TB_SERVE=1 '$FTCORE' run --model '$M' --data '$D/alpaca.json' --output '$TMP/tb' ${QUICK[*]} --max-steps 2 --tensorboard --tensorboard-port 6123 2>&1 | tr '\n' ' '"
-expect "with --logdir and --port, and stops it at the end" 0 "^--logdir $TMP/tb/logs --port 6123 --bind_all stopped $" -- \
+expect "with --logdir, --host 127.0.0.1 (not --bind_all) and --port, and stops it at the end" 0 "^--logdir $TMP/tb/logs --host 127.0.0.1 --port 6123 stopped $" -- \
   bash -c "tr '\n' ' ' < '$TMP/tb-args'"
-expect "--tensorboard-only PORT serves existing logs" 0 "^--logdir $TMP/tb/logs --port 6200 --bind_all$" -- \
+expect "--tensorboard-only PORT serves existing logs" 0 "^--logdir $TMP/tb/logs --host 127.0.0.1 --port 6200$" -- \
   bash -c "'$FTCORE' run --tensorboard-only 6200 --output '$TMP/tb' >/dev/null && cat '$TMP/tb-args'"
+expect "--tensorboard-host chooses another address" 0 "^--logdir $TMP/tb/logs --host 0.0.0.0 --port 6201$" -- \
+  bash -c "'$FTCORE' run --tensorboard-only 6201 --tensorboard-host 0.0.0.0 --output '$TMP/tb' >/dev/null && cat '$TMP/tb-args'"
 expect "--tensorboard-only without logs" 2 "--tensorboard-only: no training logs in .*nothing/logs/training; train into" -- \
   "$FTCORE" run --tensorboard-only --output "$TMP/nothing"
 expect "--tensorboard-only with a bad port" 2 "--tensorboard-only 70000: a port is 1-65535" -- \

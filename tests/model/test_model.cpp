@@ -1,5 +1,7 @@
 // Networks built from the SDK blocks, model directories, init-model and the handlers' config
 // reading. (Numerical equality with transformers is tests/parity/test_model_parity.cpp.)
+#include <sys/stat.h>
+
 #include <cmath>
 #include <fstream>
 
@@ -288,6 +290,49 @@ TEST(ModelDir, TiedHeadInTheCheckpointIsAccepted) {
   weights::save_file(out / "model.safetensors", tensors);
   auto network = handler("gemma").build(config);
   EXPECT_NO_THROW(model::load_weights(*network, out, torch::kFloat32));
+}
+
+// Issue 28: config.json "num_hidden_layers": 1e9 built the model before the weights were looked
+// at (23.7 GB until the kernel killed it). The sizes are checked against the checkpoint first.
+TEST(ModelDir, AConfigLargerThanItsWeightsIsRefusedBeforeAnythingIsBuilt) {
+  TempDir dir;
+  auto out = init_tiny(dir, "llama");
+  json config = model::read_config(out);
+  config["num_hidden_layers"] = 1000000000;
+  std::ofstream(out / "config.json") << config.dump();
+  std::string message = error_of([&] { model::load_model(out, ftcore::testing::builtin_handlers(), {}); });
+  EXPECT_NE(message.find((out / "config.json").string() + " describes a network of about "), std::string::npos) << message;
+  EXPECT_NE(message.find("num_layers 1000000000"), std::string::npos) << message;
+  EXPECT_NE(message.find("check that config.json belongs to these weights"), std::string::npos) << message;
+  config["num_hidden_layers"] = std::int64_t{1} << 40;
+  std::ofstream(out / "config.json") << config.dump();
+  message = error_of([&] { model::load_model(out, ftcore::testing::builtin_handlers(), {}); });
+  EXPECT_NE(message.find("num_layers 1099511627776 is larger than ftcore builds (2^31)"), std::string::npos) << message;
+}
+
+TEST(ModelDir, WithoutWeightsANetworkLargerThanTheFreeMemoryIsRefused) {
+  TempDir dir;
+  auto out = init_tiny(dir, "llama");
+  json config = model::read_config(out);
+  config["hidden_size"] = 1 << 20;
+  config["intermediate_size"] = 1 << 22;
+  config["head_dim"] = 64;
+  config["num_attention_heads"] = config["num_key_value_heads"] = 1 << 14;
+  std::ofstream(out / "config.json") << config.dump();
+  model::LoadOptions options;
+  options.weights = false;
+  std::string message = error_of([&] { model::load_model(out, ftcore::testing::builtin_handlers(), options); });
+  EXPECT_NE(message.find("GB of memory free"), std::string::npos) << message;
+}
+
+// Issue 28: a FIFO in place of model.safetensors hung the process: it is refused by its kind.
+TEST(ModelDir, AFifoInPlaceOfTheWeightsIsRefused) {
+  TempDir dir;
+  auto out = init_tiny(dir, "llama");
+  std::filesystem::remove(out / "model.safetensors");
+  ASSERT_EQ(::mkfifo((out / "model.safetensors").c_str(), 0600), 0);
+  std::string message = error_of([&] { model::load_model(out, ftcore::testing::builtin_handlers(), {}); });
+  EXPECT_NE(message.find("not a regular file but a FIFO (named pipe)"), std::string::npos) << message;
 }
 
 TEST(ModelDir, UnknownFamilyListsTheInstalledHandlersAndTheHowto) {

@@ -4,10 +4,16 @@
 // seen, so every test works on fresh paths.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <atomic>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <torch/version.h>
@@ -633,4 +639,106 @@ TEST(PluginLoader, NullStringsInTheDescriptorDoNotThrow) {
   EXPECT_EQ(report.loaded.size() + report.failures.size(), 2u) << all_failures(report);
   for (const auto& failure : report.failures)
     EXPECT_TRUE(contains(failure.message(), file.string())) << failure.message();
+}
+
+// ---- issue 28: what trust covers -------------------------------------------------------------
+
+namespace {
+
+/// A trust store (in `dir`) holding the hash of `plugin`.
+std::unique_ptr<ftcore::TrustStore> trusting(const TempDir& dir, const fs::path& plugin) {
+  auto store = std::make_unique<ftcore::TrustStore>(dir.path() / "trusted-plugins");
+  store->trust(plugin);
+  return store;
+}
+
+PluginReport load_model_dir(const fs::path& model_dir, const ftcore::TrustStore* trust, bool trust_all = false) {
+  Registry registry;
+  PluginSearch search;
+  search.model_dir = model_dir;
+  search.trust = trust;
+  search.trust_model_plugins = trust_all;
+  return ftcore::load_plugins(search, registry);
+}
+
+}  // namespace
+
+// The loader hashed the file by path and then loaded it again by path: swapping the file between
+// the two ran an untrusted library in 2 of 3 tries. It now reads the file once, hashes those bytes
+// and loads a sealed copy of them.
+TEST(PluginLoader, TrustCannotBeRacedBySwappingTheFile) {
+  TempDir dir;
+  const fs::path model = dir.path() / "model", plugins = model / "ftcore-plugins", target = plugins / "plugin.so";
+  const fs::path good = copy_fixture("fixture_good", dir.path() / "good.so");
+  const fs::path evil = copy_fixture("fixture_evil", dir.path() / "evil.so");
+  const fs::path marker = dir.path() / "untrusted-code-ran";
+  ScopedEnv env("FTCORE_TEST_MARKER", marker.c_str());
+  auto store = trusting(dir, good);
+  copy_fixture("fixture_good", target);
+
+  std::atomic<bool> stop{false};
+  std::thread swapper([&] {
+    for (std::size_t i = 0; !stop; ++i) {
+      const fs::path staged = plugins / (".swap-" + std::to_string(i));
+      std::error_code ignored;
+      fs::create_hard_link(i % 2 ? evil : good, staged, ignored);
+      fs::rename(staged, target, ignored);
+    }
+  });
+  std::size_t loaded = 0;
+  for (int attempt = 0; attempt < 60; ++attempt) loaded += load_model_dir(model, store.get()).loaded.size();
+  stop = true;
+  swapper.join();
+  EXPECT_FALSE(fs::exists(marker)) << "an untrusted library's constructor ran";
+  EXPECT_GT(loaded, 0u) << "the trusted plugin never loaded while the file was being swapped";
+}
+
+// A trusted plugin with run path $ORIGIN/lib loaded ftcore-plugins/lib/libdep.so unchecked, so
+// replacing that library after trusting the plugin ran new code. A model directory's plugin may not
+// reach libraries in the model directory.
+TEST(PluginLoader, ModelDirPluginMayNotLoadLibrariesFromTheModelDirectory) {
+  TempDir dir;
+  const fs::path model = dir.path() / "model";
+  const fs::path plugin = copy_fixture("fixture_with_dep", model / "ftcore-plugins" / "with-dep.so");
+  fs::create_directories(model / "ftcore-plugins" / "lib");
+  fs::copy_file(fs::path(FTCORE_TEST_FIXTURE_DIR) / "deps" / "libftcore_test_dep.so",
+                model / "ftcore-plugins" / "lib" / "libftcore_test_dep.so");
+  const fs::path marker = dir.path() / "dependency-ran";
+  ScopedEnv env("FTCORE_TEST_MARKER", marker.c_str());
+  auto store = trusting(dir, plugin);
+  for (bool trust_all : {false, true}) {
+    PluginReport report = load_model_dir(model, store.get(), trust_all);
+    EXPECT_TRUE(report.loaded.empty());
+    ASSERT_EQ(report.failures.size(), 1u) << all_failures(report);
+    const std::string message = report.failures[0].message();
+    EXPECT_TRUE(contains(message, "its run path '$ORIGIN/lib' points into the model directory")) << message;
+    EXPECT_TRUE(contains(message, "libraries installed on the system")) << message;
+  }
+  EXPECT_FALSE(fs::exists(marker)) << "a library of the model directory ran";
+}
+
+TEST(PluginLoader, ModelDirPluginWithAnAbsoluteOrRelativeRunPathThereIsRefused) {
+  const fs::path model = FTCORE_TEST_RPATH_MODEL;  // the run path built into fixture_abs_rpath points in here
+  std::error_code ignored;
+  fs::remove_all(model, ignored);
+  copy_fixture("fixture_abs_rpath", model / "ftcore-plugins" / "abs.so");
+  copy_fixture("fixture_rel_rpath", model / "ftcore-plugins" / "rel.so");
+  PluginReport report = load_model_dir(model, nullptr, /*trust_all=*/true);
+  fs::remove_all(model, ignored);
+  EXPECT_TRUE(report.loaded.empty());
+  ASSERT_EQ(report.failures.size(), 2u) << all_failures(report);
+  EXPECT_TRUE(contains(report.failures[0].message(), "points into the model directory")) << all_failures(report);
+  EXPECT_TRUE(contains(report.failures[1].message(), "its run path 'ftcore-plugins/lib' is relative to the working directory"))
+      << all_failures(report);
+}
+
+TEST(PluginLoader, ModelDirPluginThatIsAFifoIsReportedNotWaitedFor) {
+  TempDir dir;
+  const fs::path plugins = dir.path() / "model" / "ftcore-plugins";
+  fs::create_directories(plugins);
+  ASSERT_EQ(::mkfifo((plugins / "pipe.so").c_str(), 0600), 0);
+  PluginReport report = load_model_dir(dir.path() / "model", nullptr, true);
+  EXPECT_TRUE(report.loaded.empty());
+  ASSERT_EQ(report.failures.size(), 1u) << all_failures(report);
+  EXPECT_TRUE(contains(report.failures[0].message(), "not a regular file")) << all_failures(report);
 }

@@ -106,6 +106,45 @@ TEST(Examples, SamplesLeftWithoutTrainedTokensAreReported) {
   EXPECT_EQ(set.truncated, 1u);
 }
 
+// Issue 28: one 200 MB record took 8-10 GB, tokenized whole before --max-length applied. A field is
+// cut to what max_length tokens can cover first, and the tokens are those of the whole text.
+TEST(Examples, AHugeRecordIsCutBeforeTokenizingAndGivesTheSameTokens) {
+  Sample s;
+  s.kind = Sample::Kind::text;
+  std::string sentence = "Hello there, how are you today? ";
+  for (int i = 0; i < 2000; ++i) s.text += sentence;
+  auto b = builder({16});
+  ASSERT_LT(b.text_budget(), s.text.size());
+  auto cut = b.build(s);
+  EXPECT_EQ(cut.ids.size(), 16u);
+  EXPECT_TRUE(cut.truncated);
+  const auto whole = qwen().tokenizer->encode_ids(s.text, true);
+  EXPECT_EQ(cut.ids, std::vector<std::int32_t>(whole.begin(), whole.begin() + 16));
+  // In a conversation too, and the cut is never inside a UTF-8 character.
+  std::string long_reply;
+  for (int i = 0; i < 20000; ++i) long_reply += "\xC3\xA9";  // é
+  auto e = b.build(conversation({turn(Role::user, "What is LoRA?"), turn(Role::assistant, long_reply, true)}));
+  EXPECT_EQ(e.ids.size(), 16u);
+  EXPECT_TRUE(e.truncated);
+}
+
+// Issue 28: a record the tokenizer or the template refuses stopped the whole run (so --skip-invalid
+// could not skip it); it is an invalid sample now and the others are built.
+TEST(Examples, ARecordThatCannotBeBuiltIsListedAndTheOthersGoOn) {
+  ExampleBuilder no_template(*qwen().tokenizer, nullptr, qwen().tokenizer->token_to_id("<|im_end|>"), {});
+  Sample text;
+  text.kind = Sample::Kind::text;
+  text.text = "Hello there";
+  text.source = {"data.jsonl", 2, 1};
+  Sample chat = conversation({turn(Role::user, "Hi"), turn(Role::assistant, "Hello", true)});
+  chat.source = {"data.jsonl", 1, 1};
+  auto set = no_template.build_all({chat, text});
+  ASSERT_EQ(set.invalid.size(), 1u);
+  EXPECT_EQ(set.invalid[0].sample, 0u);
+  EXPECT_EQ(set.invalid[0].message, "data.jsonl:1:1: a conversation, but the model has no chat template");
+  EXPECT_EQ(set.examples.size(), 1u);
+}
+
 namespace {
 
 Example example(std::vector<std::int32_t> ids) {

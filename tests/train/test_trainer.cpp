@@ -236,6 +236,8 @@ TEST(Checkpoints, KeepsTheNewestAndAliasesAreHardLinks) {
   for (int step : {2, 4, 6, 8}) {
     write_atomically(layout.checkpoint(step), [&](const std::filesystem::path& staging) {
       std::ofstream(staging / "trainer_state.json") << step;
+      for (const char* file : {"trainable.safetensors", "optimizer.safetensors", "rng.safetensors"})
+        std::ofstream(staging / file) << step;  // a checkpoint is whole with all four files
     });
     publish_alias(layout.checkpoint(step), layout.last());
   }

@@ -1,4 +1,5 @@
 #include "chat/chat_template.hpp"
+#include "ftcore/files.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -19,11 +20,8 @@ const char* const kSpecialTokenKeys[] = {"bos_token", "eos_token", "unk_token", 
                                          "cls_token", "mask_token"};
 
 std::optional<std::string> read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
+  if (!fs::exists(file)) return std::nullopt;
+  return files::read_regular(file, "chat template file");
 }
 
 std::string pick_named(const json& list, const std::string& name, const std::string& where) {

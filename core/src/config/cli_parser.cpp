@@ -261,6 +261,9 @@ std::string reference_markdown() {
       if (spec.group != group) continue;
       std::string type = option_type_name(spec.type);
       if (!spec.choices.empty()) type += " (" + text::join(spec.choices, ", ") + ")";
+      if (spec.at_least && spec.at_most)
+        type += ", " + text::format_number("%g", *spec.at_least) + "-" + text::format_number("%g", *spec.at_most);
+      else if (spec.at_least) type += ", at least " + text::format_number("%g", *spec.at_least);
       std::vector<std::string> yaml{std::string(spec.key)};
       std::replace(yaml[0].begin(), yaml[0].end(), '-', '_');
       yaml.insert(yaml.end(), spec.yaml_paths.begin(), spec.yaml_paths.end());

@@ -2,6 +2,9 @@
 // Adding an option = adding a row here; the CLI, YAML, help text and docs follow from it.
 #include "config/options.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace ftcore::config {
 
 namespace {
@@ -13,8 +16,50 @@ constexpr unsigned kTrain = kRun | kBench;
 constexpr unsigned kGenerating = kGenerate | kChat;
 constexpr unsigned kModelCommands = kRun | kValidate | kPlugins | kTokenize | kTemplate | kGenerating | kMerge;
 
+struct Bounds {
+  const char* key;
+  std::optional<double> at_least, at_most;
+  const char* hint;
+};
+
+/// The values each numeric row accepts; parse_value refuses the rest with the row's hint.
+const Bounds kBounds[] = {
+    {"max-length", 1, {}, ""},
+    {"max-examples", 1, {}, ""},
+    {"max-steps", 1, {}, "leave it out to train for --epochs"},
+    {"effective-batch-size", 1, {}, ""},
+    {"batch-size", 1, {}, ""},
+    {"grad-accum", 1, {}, ""},
+    {"warmup-steps", 0, {}, ""},
+    {"warmup-ratio", 0, 1, ""},
+    {"weight-decay", 0, {}, ""},
+    {"max-grad-norm", 0, {}, "0 turns clipping off"},
+    {"eval-steps", 1, {}, "leave it out to evaluate as the mode says"},
+    {"logging-steps", 1, {}, ""},
+    {"save-steps", 1, {}, "leave it out to save at each evaluation"},
+    {"save-total-limit", 1, {}, "best/ and last/ are kept besides; give a large number to keep more"},
+    {"nproc", 1, {}, ""},
+    {"threads", 1, 65536, "leave it out to use every core"},
+    {"record", 1, {}, ""},
+    {"max-new-tokens", 0, {}, ""},
+    {"top-k", 0, {}, "0 samples among all tokens"},
+    {"temperature", 0, {}, "0 picks the most likely token"},
+    {"vocab-size", 1, {}, ""},
+};
+
+std::vector<OptionSpec> with_bounds(std::vector<OptionSpec> table) {
+  for (const auto& bounds : kBounds) {
+    auto row = std::find_if(table.begin(), table.end(), [&](const OptionSpec& spec) { return spec.key == bounds.key; });
+    if (row == table.end()) throw std::logic_error(std::string("option bounds for unknown option '") + bounds.key + "'");
+    row->at_least = bounds.at_least;
+    row->at_most = bounds.at_most;
+    row->bound_hint = bounds.hint;
+  }
+  return table;
+}
+
 std::vector<OptionSpec> make_table() {
-  return {
+  return with_bounds({
       // ---- model and plugins ------------------------------------------------------------------
       {"model", T::text, {}, "DIR", "Hugging Face model directory (config.json, safetensors, tokenizer)",
        {"model_name_or_path", "model_id_or_path", "model_path", "base_model"}, {"model.path", "model.name"},
@@ -205,6 +250,8 @@ std::vector<OptionSpec> make_table() {
        {}, {}, kRun, "Monitoring"},
       {"tensorboard-port", T::integer, "6006", "PORT", "Port TensorBoard serves on", {}, {}, {}, {}, kRun,
        "Monitoring"},
+      {"tensorboard-host", T::text, "127.0.0.1", "ADDR", "Address TensorBoard listens on (0.0.0.0: every interface; "
+       "anyone who reaches it reads the logs, with no login)", {}, {}, {}, {}, kRun, "Monitoring"},
       {"tensorboard-only", T::flag, "false", "", "Serve the logs of --output (or --model) with TensorBoard and train "
        "nothing; a port may follow", {}, {}, {}, {}, kRun, "Monitoring"},
 
@@ -292,7 +339,7 @@ std::vector<OptionSpec> make_table() {
        {"trace", "debug", "info", "warn", "error", "off"}, {{"warning", "warn"}}, kAllCommands, "General"},
       {"log-format", T::text, "text", "FMT", "text, or json (one JSON object per line, for tools)", {}, {},
        {"text", "json"}, {}, kAllCommands, "General"},
-  };
+  });
 }
 
 }  // namespace

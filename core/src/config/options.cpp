@@ -1,4 +1,5 @@
 #include "config/options.hpp"
+#include "ftcore/files.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -73,6 +74,19 @@ std::string choices_text(const OptionSpec& spec) {
   return text::join(spec.choices, ", ");
 }
 
+/// The row's bounds; a number outside them is a UsageError "WHERE VALUE: must be ...; HINT".
+template <typename Number>
+Number within_bounds(const OptionSpec& spec, Number number, const std::string& raw, const std::string& where) {
+  const double value = static_cast<double>(number);
+  const bool low = spec.at_least && value < *spec.at_least, high = spec.at_most && value > *spec.at_most;
+  if (!low && !high) return number;
+  std::string rule = spec.at_least && spec.at_most ? "must be " + text::format_number("%g", *spec.at_least) + "-" +
+                                                         text::format_number("%g", *spec.at_most)
+                     : low ? "must be at least " + text::format_number("%g", *spec.at_least)
+                           : "must be at most " + text::format_number("%g", *spec.at_most);
+  throw UsageError(where + " " + text::trim(raw) + ": " + rule + (spec.bound_hint.empty() ? "" : "; " + spec.bound_hint));
+}
+
 /// Row owning a flat spelling (canonical key or alias, either form), or nullptr.
 const OptionSpec* find_by_spelling(const std::string& spelling) {
   std::string wanted = normalise_spelling(spelling);
@@ -117,22 +131,25 @@ Value parse_value(const OptionSpec& spec, const std::string& raw, const std::str
     case OptionType::integer: {
       if (is_choice) return value;
       std::size_t used = 0;
+      std::optional<long long> number;
       try {
-        long long number = std::stoll(value, &used);
-        if (used == value.size()) return static_cast<std::int64_t>(number);
+        number = std::stoll(value, &used);
       } catch (const std::exception&) {
       }
-      throw bad(spec.choices.empty() ? "an integer" : "an integer or " + choices_text(spec));
+      if (!number || used != value.size())
+        throw bad(spec.choices.empty() ? "an integer" : "an integer or " + choices_text(spec));
+      return within_bounds(spec, static_cast<std::int64_t>(*number), raw, where);
     }
     case OptionType::number: {
       if (is_choice) return value;
       std::size_t used = 0;
+      std::optional<double> number;
       try {
-        double number = std::stod(value, &used);
-        if (used == value.size() && std::isfinite(number)) return number;
+        number = std::stod(value, &used);
       } catch (const std::exception&) {
       }
-      throw bad("a number");
+      if (!number || used != value.size() || !std::isfinite(*number)) throw bad("a number");
+      return within_bounds(spec, *number, raw, where);
     }
     case OptionType::text:
       if (!spec.choices.empty() && !is_choice)
@@ -374,11 +391,7 @@ void load_yaml_text(Config& config, const std::string& yaml, const std::string& 
 }
 
 void load_yaml_file(Config& config, const std::filesystem::path& file, unsigned command) {
-  std::ifstream in(file);
-  if (!in) throw UsageError("cannot read config file '" + file.string() + "': no such file or not readable");
-  std::stringstream content;
-  content << in.rdbuf();
-  load_yaml_text(config, content.str(), file.string(), command);
+  load_yaml_text(config, files::read_regular(file, "config file"), file.string(), command);
 }
 
 }  // namespace ftcore::config

@@ -49,6 +49,8 @@ struct OptionSpec {
   std::vector<std::pair<std::string, std::string>> value_aliases;  ///< e.g. {"bfloat16", "bf16"}
   unsigned commands = kRun;
   std::string group;                            ///< heading in --help
+  std::optional<double> at_least, at_most;      ///< bounds of an integer/number value (words in `choices` aside)
+  std::string bound_hint;                       ///< what to do instead of an out-of-range value
 };
 
 /// A boolean spelling that sets another option to a value: "--bf16" -> precision: bf16,

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "ftcore/files.hpp"
+#include "tokenizer/unicode.hpp"
 #include "util/text.hpp"
 
 namespace ftcore::data {
@@ -41,6 +43,12 @@ class LineIndex {
   std::vector<std::size_t> starts_;
 };
 
+std::string hex_byte(char c) {
+  static const char* const kDigits = "0123456789abcdef";
+  const auto byte = static_cast<unsigned char>(c);
+  return {kDigits[byte >> 4], kDigits[byte & 15]};
+}
+
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::size_t skip_space(const std::string& s, std::size_t i) {
@@ -65,6 +73,12 @@ void parse_value_at(const std::string& content, std::size_t offset, std::size_t 
   } catch (const json::parse_error& e) {
     std::size_t at = offset + (e.byte > 0 ? e.byte - 1 : 0);
     out.errors.push_back({lines.locate(file, std::min(at, end > 0 ? end - 1 : 0)), json_error_text(e)});
+  } catch (const json::exception& e) {  // e.g. out_of_range: a number beyond a double (1e999)
+    std::string what = e.what();
+    const auto bracket = what.find("] ");
+    out.errors.push_back({lines.locate(file, offset),
+                          "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)) +
+                              " (beyond what a 64-bit number holds)"});
   }
 }
 
@@ -127,10 +141,17 @@ void read_lines(const std::string& content, FileKind kind, const LineIndex& line
     if (stop > start && content[stop - 1] == '\r') --stop;
     std::string_view line(content.data() + start, stop - start);
     if (!text::trim(line).empty()) {
-      if (kind == FileKind::text_lines)
-        out.records.push_back({lines.locate(out.file.string(), start), json(std::string(line))});
-      else
+      if (kind == FileKind::text_lines) {
+        const auto bad = tok::uni::find_invalid_utf8(line);
+        if (bad == std::string_view::npos)
+          out.records.push_back({lines.locate(out.file.string(), start), json(std::string(line))});
+        else
+          out.errors.push_back({lines.locate(out.file.string(), start + bad),
+                                "not UTF-8 text (byte 0x" + hex_byte(line[bad]) +
+                                    " here); save the file as UTF-8"});
+      } else {
         parse_value_at(content, start, stop, lines, out);
+      }
     }
     start = end + 1;
   }
@@ -157,12 +178,6 @@ FileRecords parse_records(const std::string& raw, const fs::path& name) {
   return out;
 }
 
-FileRecords read_records(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("cannot read data file '" + file.string() + "'");
-  std::stringstream content;
-  content << in.rdbuf();
-  return parse_records(content.str(), file);
-}
+FileRecords read_records(const fs::path& file) { return parse_records(files::read_regular(file, "data file"), file); }
 
 }  // namespace ftcore::data

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -25,6 +27,8 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include "dist/store.hpp"
+#include "errors.hpp"
 #include "util/text.hpp"
 
 namespace ftcore::dist {
@@ -146,19 +150,33 @@ class C10dGroup final : public Group {
   torch::Device device_;
 };
 
-/// The rendezvous: rank 0 serves the store and waits for the others; each rank then says where it
-/// runs and reads where the others do.
+bool loopback_name(const std::string& host) { return host == "localhost" || text::starts_with(host, "127.") || host == "::1"; }
+
+/// The store of the rendezvous: torchrun's agent store, or the one rank 0 serves on the address
+/// MASTER_ADDR names (dist/store.hpp), never on every interface.
+c10::intrusive_ptr<c10d::Store> open_store(const World& w, std::chrono::milliseconds timeout) {
+  if (w.agent_store) {
+    c10d::TCPStoreOptions options;
+    options.port = static_cast<std::uint16_t>(w.master_port);
+    options.isServer = false;
+    options.timeout = timeout;
+    return c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + w.attempt,
+                                                  c10::make_intrusive<c10d::TCPStore>(w.master_addr, options));
+  }
+  if (w.rank != 0) return connect_store(w.master_addr, w.master_port, w.token, timeout);
+  const std::string address = bind_address(w.master_addr, loopback_name(w.master_addr) || w.local_size == w.size);
+  auto server = serve_store(address, w.master_port, w.token);
+  spdlog::info("rendezvous store listening on {}:{} only{}", address, w.master_port,
+               w.token.empty() ? "" : " (ranks show a token)");
+  return connect_store(address, w.master_port, w.token, timeout, std::move(server));
+}
+
+/// The rendezvous: rank 0 serves the store; each rank then says where it runs and reads where the
+/// others do, which waits for all of them.
 c10::intrusive_ptr<c10d::Store> rendezvous(const World& w, std::chrono::milliseconds timeout, std::vector<Peer>& peers) {
-  c10d::TCPStoreOptions options;
-  options.port = static_cast<std::uint16_t>(w.master_port);
-  options.isServer = w.rank == 0 && !w.agent_store;
-  options.numWorkers = static_cast<std::size_t>(w.size);
-  options.waitWorkers = true;
-  options.timeout = timeout;
   c10::intrusive_ptr<c10d::Store> store;
   try {
-    store = c10::make_intrusive<c10d::TCPStore>(w.master_addr, options);
-    if (w.agent_store) store = c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + w.attempt, store);
+    store = open_store(w, timeout);
     const std::string me = hostname() + " " + std::to_string(getpid());
     store->set("ftcore/process/" + std::to_string(w.rank), std::vector<std::uint8_t>(me.begin(), me.end()));
     for (int r = 0; r < w.size; ++r) {
@@ -167,6 +185,8 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const World& w, std::chrono::millisec
       const auto space = text.rfind(' ');
       peers.push_back({text.substr(0, space), std::stol(text.substr(space + 1))});
     }
+  } catch (const UsageError&) {
+    throw;
   } catch (const std::exception& e) {
     throw Failure("rank " + std::to_string(w.rank) + ": the ranks could not meet at " + w.master_addr + ":" +
                   std::to_string(w.master_port) + " within " + std::to_string(timeout.count() / 1000) + " s (" +
@@ -183,8 +203,7 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const World& w, std::chrono::millisec
 std::shared_ptr<::gloo::transport::Device> gloo_device(const World& w) {
   if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface && *interface)
     return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
-  const bool loopback = w.master_addr == "localhost" || text::starts_with(w.master_addr, "127.");
-  if (loopback && w.local_size == w.size) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  if (loopback_name(w.master_addr) && w.local_size == w.size) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 #endif
@@ -230,6 +249,8 @@ std::unique_ptr<Group> connect(const World& world, const torch::Device& device, 
   try {
 #ifdef FTCORE_WITH_NCCL
     if (device.is_cuda()) {
+      // Every rank on this machine: NCCL's own sockets on loopback too, unless the user chose.
+      if (loopback_name(world.master_addr) && world.local_size == world.size) setenv("NCCL_SOCKET_IFNAME", "lo", 0);
       auto options = c10d::ProcessGroupNCCL::Options::create();
       options->timeout = timeout;
       auto backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl", store),

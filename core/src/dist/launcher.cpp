@@ -10,6 +10,7 @@
 #include <atomic>
 #include <csignal>
 #include <optional>
+#include <random>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -43,6 +44,16 @@ std::string ending(int status) {
 }
 
 bool failed(int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; }
+
+/// 32 random hex digits: what the workers show rank 0's rendezvous store, so that no other process
+/// on this machine can join it.
+std::string random_token() {
+  std::random_device device;
+  std::string token;
+  static const char* const kHex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) token += kHex[device() & 15];
+  return token;
+}
 
 pid_t start_worker(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env) {
   std::vector<char*> args;
@@ -92,6 +103,7 @@ int launch_local(const LaunchOptions& options) {
   std::vector<std::string> argv{program};
   argv.insert(argv.end(), options.command.begin(), options.command.end());
   const std::string port = options.nproc > 1 ? std::to_string(free_port()) : "";
+  const std::string token = options.nproc > 1 ? random_token() : "";
   if (options.nproc > 1) spdlog::info("starting {} worker processes (rendezvous 127.0.0.1:{})", options.nproc, port);
 
   auto previous_int = std::signal(SIGINT, remember_signal);
@@ -105,7 +117,8 @@ int launch_local(const LaunchOptions& options) {
                            {"LOCAL_RANK", std::to_string(rank)},
                            {"LOCAL_WORLD_SIZE", std::to_string(options.nproc)},
                            {"MASTER_ADDR", "127.0.0.1"},
-                           {"MASTER_PORT", port}};
+                           {"MASTER_PORT", port},
+                           {"FTCORE_RENDEZVOUS_TOKEN", token}};
     workers.push_back({rank, start_worker(argv, env)});
   }
 

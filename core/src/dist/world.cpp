@@ -44,6 +44,7 @@ World read_world(const std::function<const char*(const char*)>& env) {
   const auto master_port = integer_var(env, "MASTER_PORT", 1, 65535);
   if (const char* addr = env("MASTER_ADDR"); addr && *addr) w.master_addr = addr;
   if (master_port) w.master_port = *master_port;
+  if (const char* token = env("FTCORE_RENDEZVOUS_TOKEN")) w.token = token;
 
   if (auto size = integer_var(env, "WORLD_SIZE", 1, kMaxRanks)) {
     const auto rank = integer_var(env, "RANK", 0, kMaxRanks);

@@ -19,6 +19,8 @@ struct World {
   /// "/worker/attempt_N" (TORCHELASTIC_RESTART_COUNT), as torch.distributed does.
   bool agent_store = false;
   std::string attempt = "0";
+  /// FTCORE_RENDEZVOUS_TOKEN: what each rank shows rank 0's store (the --nproc launcher makes one).
+  std::string token;
 
   bool distributed() const { return size > 1; }
   /// Started by a launcher (its variables are set), even as a single rank.

@@ -149,6 +149,7 @@ std::int64_t init_model(const ModelHandler& handler, const InitOptions& options)
 
   std::shared_ptr<nn::CausalLM> network;
   try {
+    check_fits_in_memory(handler.architecture(config), "init-model --preset " + preset.size.preset);
     network = handler.build(config);
   } catch (const std::invalid_argument& e) {
     throw RunError("handler '" + handler.name() + "' wrote a config.json it cannot build: " + e.what());

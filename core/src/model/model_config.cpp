@@ -1,4 +1,5 @@
 #include "model/model_config.hpp"
+#include "ftcore/files.hpp"
 
 #include <fstream>
 
@@ -20,11 +21,10 @@ std::string installed_handlers(const Registry& registry) {
 }  // namespace
 
 json read_json_file(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw UsageError(file.string() + ": cannot read the file");
+  const std::string content = files::read_regular(file, "JSON file");
   try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
+    return json::parse(content);
+  } catch (const json::exception& e) {
     throw UsageError(file.string() + ": invalid JSON: " + e.what());
   }
 }

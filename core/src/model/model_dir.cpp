@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "errors.hpp"
+#include "template/jinja.hpp"
 #include "util/text.hpp"
 #include "weights/safetensors.hpp"
 
@@ -51,9 +52,66 @@ std::string parameter_for(const std::string& tensor, const nn::DecoderSpec& spec
   return tensor;  // unexpected: reported by the caller
 }
 
+/// MemAvailable + SwapFree of /proc/meminfo, in bytes; nullopt where it cannot be read.
+std::optional<double> free_memory() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  double kib = 0, total = 0;
+  std::string unit;
+  bool found = false;
+  while (in >> key >> kib) {
+    std::getline(in, unit);
+    if (key == "MemAvailable:" || key == "SwapFree:") total += kib, found = true;
+  }
+  return found ? std::optional<double>(total * 1024) : std::nullopt;
+}
+
+std::string size_summary(const nn::DecoderSpec& s) {
+  return "num_layers " + std::to_string(s.num_layers) + ", hidden_size " + std::to_string(s.hidden_size) +
+         ", intermediate_size " + std::to_string(s.intermediate_size) + ", vocab_size " + std::to_string(s.vocab_size) +
+         ", heads " + std::to_string(s.num_heads) + " x " + std::to_string(s.head_dim);
+}
+
+std::string count_text(double n) {
+  return n >= 1e9 ? text::format_number("%.3g", n / 1e9) + "B" : text::format_number("%.3g", n / 1e6) + "M";
+}
+
 }  // namespace
 
+double approximate_parameters(const nn::DecoderSpec& s) {
+  const double h = static_cast<double>(s.hidden_size), v = static_cast<double>(s.vocab_size);
+  const double q = static_cast<double>(s.num_heads) * static_cast<double>(s.head_dim);
+  const double kv = static_cast<double>(s.num_kv_heads) * static_cast<double>(s.head_dim);
+  const double mlp = (s.mlp.gated ? 3.0 : 2.0) * h * static_cast<double>(s.intermediate_size);
+  const double layer = 2 * h * q + 2 * h * kv + mlp;
+  const double positions = s.positions.empty() ? 0.0 : static_cast<double>(s.max_positions) * h;
+  return v * h * (s.tie_word_embeddings ? 1.0 : 2.0) + positions + static_cast<double>(s.num_layers) * layer;
+}
 
+void check_against_weights(const nn::DecoderSpec& spec, const fs::path& model_dir) {
+  const weights::Checkpoint checkpoint = weights::Checkpoint::open(model_dir);
+  double stored = 0;
+  for (const auto& name : checkpoint.names()) {
+    double elements = 1;
+    for (auto d : checkpoint.info(name).shape) elements *= static_cast<double>(d);
+    stored += elements;
+  }
+  const double wanted = approximate_parameters(spec);
+  // The count leaves biases and norms out, and a checkpoint may hold more (an untied head, buffers).
+  if (wanted > stored * 1.05 + 1e5)
+    throw UsageError((model_dir / "config.json").string() + " describes a network of about " + count_text(wanted) +
+                     " parameters (" + size_summary(spec) + "), but the weights there hold " + count_text(stored) +
+                     ": check that config.json belongs to these weights");
+}
+
+void check_fits_in_memory(const nn::DecoderSpec& spec, const std::string& what) {
+  const double bytes = approximate_parameters(spec) * 4;  // fp32
+  const auto available = free_memory();
+  if (available && bytes > *available)
+    throw RunError(what + ": a network of about " + count_text(bytes / 4) + " parameters (" + size_summary(spec) +
+                   ") needs " + text::format_number("%.1f", bytes / 1e9) + " GB, more than the " +
+                   text::format_number("%.1f", *available / 1e9) + " GB of memory free");
+}
 
 void load_weights(nn::CausalLM& network, const fs::path& model_dir, torch::ScalarType dtype) {
   weights::Checkpoint checkpoint = weights::Checkpoint::open(model_dir);
@@ -145,6 +203,11 @@ Model load_model(const fs::path& dir, const Registry& registry, const LoadOption
   model.handler = &choose_handler(registry, model.config, options.handler);
   try {
     model.facts = model.handler->facts(model.config);
+    // Sizes are checked against the weights (or the memory) before anything is allocated.
+    const nn::DecoderSpec spec = model.handler->architecture(model.config);
+    nn::validate(spec);
+    if (options.weights) check_against_weights(spec, dir);
+    else check_fits_in_memory(spec, (dir / "config.json").string());
     model.network = model.handler->build(model.config);
   } catch (const std::invalid_argument& e) {
     throw UsageError((dir / "config.json").string() + ": " + e.what() + " (handler '" + model.handler->name() + "')");
@@ -161,8 +224,12 @@ Model load_model(const fs::path& dir, const Registry& registry, const LoadOption
   } catch (const tok::TokenizerError& e) {
     throw UsageError(e.what());
   }
-  model.chat = std::make_shared<chat::ChatTemplate>(
-      chat::ChatTemplate::from_model_dir(dir, options.chat_template, model.facts.fallback_chat_template));
+  try {
+    model.chat = std::make_shared<chat::ChatTemplate>(
+        chat::ChatTemplate::from_model_dir(dir, options.chat_template, model.facts.fallback_chat_template));
+  } catch (const tmpl::TemplateError& e) {  // the checkpoint's template does not parse, or is too deep
+    throw UsageError(std::string("the chat template: ") + e.what());
+  }
   spdlog::debug("model {}: handler {}, {} parameters", dir.string(), model.handler->name(),
                 model.network->parameters().size());
   return model;

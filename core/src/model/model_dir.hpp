@@ -41,6 +41,17 @@ struct LoadOptions {
   bool weights = true;                 ///< false: random-free empty network (tests, init-model)
 };
 
+/// About how many parameters a network of this spec has (its products and embeddings; biases and
+/// norms aside), counted in floating point so that absurd sizes cannot overflow.
+double approximate_parameters(const nn::DecoderSpec& spec);
+
+/// Refuses, before anything is built, a config.json whose network is larger than the weights beside
+/// it hold (UsageError naming the sizes), e.g. num_hidden_layers 1e9 over a small checkpoint.
+void check_against_weights(const nn::DecoderSpec& spec, const std::filesystem::path& model_dir);
+
+/// Refuses (RunError) a network whose fp32 weights would not fit in the memory the machine has free.
+void check_fits_in_memory(const nn::DecoderSpec& spec, const std::string& what);
+
 /// Everything a command needs from a model directory.
 struct Model {
   std::filesystem::path dir;

@@ -23,10 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> arguments(const fs::path& program, const fs::path& logdir, int port) {
-  return {program.string(), "--logdir", logdir.string(), "--port", std::to_string(port), "--bind_all"};
-}
-
 pid_t spawn(const fs::path& program, const std::vector<std::string>& args, const posix_spawn_file_actions_t* actions) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -40,6 +36,11 @@ pid_t spawn(const fs::path& program, const std::vector<std::string>& args, const
 int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
 }  // namespace
+
+std::vector<std::string> tensorboard_arguments(const fs::path& program, const fs::path& logdir, const Listen& listen) {
+  // --host, not --bind_all: TensorBoard serves the logs to whoever reaches it, with no login.
+  return {program.string(), "--logdir", logdir.string(), "--host", listen.host, "--port", std::to_string(listen.port)};
+}
 
 std::optional<fs::path> find_tensorboard() {
   if (const char* explicit_path = std::getenv("FTCORE_TENSORBOARD"); explicit_path && *explicit_path) {
@@ -60,14 +61,15 @@ std::string tensorboard_install_hint() {
          "install it with `pip install tensorboard` (tests/parity pins tensorboard==2.21.0)";
 }
 
-TensorBoardProcess::TensorBoardProcess(const fs::path& program, const fs::path& logdir, int port, const fs::path& log_file) {
+TensorBoardProcess::TensorBoardProcess(const fs::path& program, const fs::path& logdir, const Listen& listen,
+                                       const fs::path& log_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   try {
-    pid_ = spawn(program, arguments(program, logdir, port), &actions);
+    pid_ = spawn(program, tensorboard_arguments(program, logdir, listen), &actions);
   } catch (...) {
     posix_spawn_file_actions_destroy(&actions);
     throw;
@@ -91,8 +93,8 @@ std::optional<int> TensorBoardProcess::exited() {
   return status_;
 }
 
-void serve_tensorboard(const fs::path& program, const fs::path& logdir, int port) {
-  const auto args = arguments(program, logdir, port);
+void serve_tensorboard(const fs::path& program, const fs::path& logdir, const Listen& listen) {
+  const auto args = tensorboard_arguments(program, logdir, listen);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

@@ -154,6 +154,13 @@ class DecoderLM final : public CausalLM {
 }  // namespace
 
 void validate(const DecoderSpec& s) {
+  // Larger sizes would overflow the products of sizes that build the weights.
+  constexpr std::int64_t kLargest = std::int64_t{1} << 31;
+  for (auto [name, size] : {std::pair{"vocab_size", s.vocab_size}, std::pair{"hidden_size", s.hidden_size},
+                            std::pair{"num_layers", s.num_layers}, std::pair{"num_heads", s.num_heads},
+                            std::pair{"num_kv_heads", s.num_kv_heads}, std::pair{"head_dim", s.head_dim},
+                            std::pair{"intermediate_size", s.intermediate_size}, std::pair{"max_positions", s.max_positions}})
+    require(size <= kLargest, std::string(name) + " " + std::to_string(size) + " is larger than ftcore builds (2^31)");
   require(s.vocab_size > 0, "vocab_size must be positive");
   require(s.hidden_size > 0, "hidden_size must be positive");
   require(s.num_layers > 0, "num_layers must be positive");

@@ -1,5 +1,7 @@
 #include "tokenizer/tokenizer.hpp"
 
+#include "ftcore/files.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
@@ -100,14 +102,16 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 
 Tokenizer Tokenizer::from_file(const std::filesystem::path& tokenizer_json) {
   const std::string source = tokenizer_json.string();
-  std::ifstream in(tokenizer_json, std::ios::binary);
-  if (!in) throw TokenizerError(source + ": cannot open the file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  std::string content;
+  try {
+    content = files::read_regular(tokenizer_json, "tokenizer file");  // a FIFO is refused, not waited on
+  } catch (const std::exception& e) {
+    throw TokenizerError(e.what());
+  }
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(buffer.str());
-  } catch (const nlohmann::json::parse_error& e) {
+    doc = nlohmann::json::parse(content);
+  } catch (const nlohmann::json::exception& e) {
     throw TokenizerError(source + ": invalid JSON: " + e.what());
   }
   return from_json(doc, source);

@@ -1,6 +1,15 @@
 #include "train/checkpoints.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <random>
 
 #include "errors.hpp"
@@ -11,9 +20,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr const char* kTemporaryTags[] = {".ftcore-tmp-", ".ftcore-old-", ".ftcore-gone-"};
+
+/// ".NAME.ftcore-TAG-RANDOM" beside `target`.
 fs::path temporary_sibling(const fs::path& target, const char* tag) {
   std::random_device rd;
-  return target.parent_path() / ("." + target.filename().string() + "." + tag + "-" + std::to_string(rd()));
+  return target.parent_path() / ("." + target.filename().string() + ".ftcore-" + tag + "-" + std::to_string(rd()));
 }
 
 void link_tree(const fs::path& from, const fs::path& to) {
@@ -26,24 +38,52 @@ void link_tree(const fs::path& from, const fs::path& to) {
 
 std::int64_t step_of(const fs::path& dir) {
   const std::string name = dir.filename().string();
-  try {
-    return std::stoll(name.substr(std::string("checkpoint-").size()));
-  } catch (const std::exception&) {
-    return -1;
-  }
+  const std::string digits = name.substr(std::string("checkpoint-").size());
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) return -1;
+  return std::stoll(digits);
+}
+
+void fsync_path(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw RunError("cannot open " + path.string() + " to flush it: " + std::strerror(errno));
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) throw RunError("cannot flush " + path.string() + " to disk: " + std::strerror(errno));
+}
+
+/// Every file and folder of a tree on disk, so that a rename of it is never seen before its content.
+void sync_tree(const fs::path& dir) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.is_regular_file() || entry.is_directory()) fsync_path(entry.path());
+  fsync_path(dir);
+}
+
+/// Swaps two existing paths in one step; false when the file system cannot.
+bool exchange(const fs::path& a, const fs::path& b) {
+  return ::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
 }
 
 }  // namespace
 
-std::vector<fs::path> OutputLayout::existing_outputs() const {
-  std::vector<fs::path> found;
-  for (const auto& name : {"lora", "full", "checkpoints", "logs", "merged", "training_history.png", "config.resolved.yaml"})
-    if (fs::exists(root / name)) found.push_back(root / name);
-  return found;
+void crash_point(const char* point) {
+  const char* value = std::getenv("FTCORE_CRASH_AT");
+  if (!value || !*value) return;
+  const std::string wanted = value;
+  static std::mutex mutex;
+  static std::map<std::string, int> seen;
+  std::lock_guard<std::mutex> lock(mutex);
+  const int count = ++seen[point];
+  const auto colon = wanted.find(':');
+  const std::string name = wanted.substr(0, colon);
+  const int nth = colon == std::string::npos ? 1 : std::atoi(wanted.c_str() + colon + 1);
+  if (name == point && count == nth) std::raise(SIGKILL);
 }
 
-void OutputLayout::remove_outputs() const {
-  for (const auto& path : existing_outputs()) fs::remove_all(path);
+bool is_temporary_name(const std::string& name) {
+  if (name.empty() || name[0] != '.') return false;
+  for (const char* tag : kTemporaryTags)
+    if (name.find(tag) != std::string::npos) return true;
+  return false;
 }
 
 void write_atomically(const fs::path& target, const std::function<void(const fs::path&)>& write) {
@@ -52,16 +92,30 @@ void write_atomically(const fs::path& target, const std::function<void(const fs:
   fs::create_directories(staging);
   try {
     write(staging);
+    sync_tree(staging);
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(staging, ignored);
     throw;
   }
-  const fs::path old = temporary_sibling(target, "old");
-  if (fs::exists(target)) fs::rename(target, old);
-  fs::rename(staging, target);
-  std::error_code ignored;
-  fs::remove_all(old, ignored);
+  crash_point("staged");
+  if (!fs::exists(target)) {
+    fs::rename(staging, target);
+  } else if (exchange(staging, target)) {  // staging now holds the old folder
+    crash_point("exchanged");
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+  } else {
+    // No RENAME_EXCHANGE here: for a moment there is no `target`; remove_crash_leftovers() puts the
+    // old one back if a crash falls into it.
+    const fs::path old = temporary_sibling(target, "old");
+    fs::rename(target, old);
+    crash_point("set-aside");
+    fs::rename(staging, target);
+    std::error_code ignored;
+    fs::remove_all(old, ignored);
+  }
+  fsync_path(target.parent_path());
 }
 
 void publish_alias(const fs::path& checkpoint, const fs::path& alias) {
@@ -84,15 +138,46 @@ std::vector<fs::path> numbered_checkpoints(const fs::path& checkpoints) {
 void remove_old_checkpoints(const fs::path& checkpoints, std::int64_t keep) {
   if (keep <= 0) return;
   auto found = numbered_checkpoints(checkpoints);
-  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < found.size(); ++i) fs::remove_all(found[i]);
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < found.size(); ++i) {
+    const fs::path gone = temporary_sibling(found[i], "gone");
+    fs::rename(found[i], gone);
+    crash_point("prune-renamed");
+    fs::remove_all(gone);
+  }
+}
+
+bool is_complete_checkpoint(const fs::path& dir) {
+  for (const char* file : {"trainer_state.json", "trainable.safetensors", "optimizer.safetensors", "rng.safetensors"})
+    if (!fs::is_regular_file(dir / file)) return false;
+  return true;
 }
 
 std::optional<fs::path> latest_checkpoint(const OutputLayout& layout) {
-  if (fs::exists(layout.last() / "trainer_state.json")) return layout.last();
+  if (is_complete_checkpoint(layout.last())) return layout.last();
   auto found = numbered_checkpoints(layout.checkpoints());
   for (auto it = found.rbegin(); it != found.rend(); ++it)
-    if (fs::exists(*it / "trainer_state.json")) return *it;
+    if (is_complete_checkpoint(*it)) return *it;
   return std::nullopt;
+}
+
+std::vector<fs::path> remove_crash_leftovers(const fs::path& dir) {
+  std::vector<fs::path> cleared;
+  if (!fs::is_directory(dir)) return cleared;
+  std::vector<fs::path> leftovers;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (is_temporary_name(entry.path().filename().string())) leftovers.push_back(entry.path());
+  for (const auto& path : leftovers) {
+    const std::string name = path.filename().string();
+    const auto old_tag = name.find(kTemporaryTags[1]);
+    const fs::path original = dir / name.substr(1, old_tag == std::string::npos ? 0 : old_tag - 1);
+    if (old_tag != std::string::npos && !fs::exists(original)) {
+      fs::rename(path, original);  // set aside, and nothing took its place: it is the one to keep
+    } else {
+      fs::remove_all(path);
+    }
+    cleared.push_back(path);
+  }
+  return cleared;
 }
 
 }  // namespace ftcore::train

@@ -1,5 +1,6 @@
 #include "train/examples.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "chat/conversation.hpp"
@@ -37,6 +38,26 @@ std::string where(const Sample& sample) {
   return at.empty() ? "a sample" : at;
 }
 
+/// Tokens past max_length are dropped, and no token covers more bytes than the longest one in the
+/// vocabulary: a field longer than this many bytes has its first max_length tokens (and a margin
+/// for how the cut end tokenizes) in its first text_budget bytes.
+std::size_t text_budget(const tok::Tokenizer& tokenizer, std::int64_t max_length) {
+  constexpr std::size_t kMarginTokens = 64;
+  std::size_t longest = 1;
+  const auto ids = static_cast<std::int32_t>(tokenizer.vocab_size()) + 1024;  // added tokens may sit above the count
+  for (std::int32_t id = 0; id < ids; ++id) longest = std::max(longest, tokenizer.id_to_token(id).size());
+  return (static_cast<std::size_t>(std::max<std::int64_t>(max_length, 1)) + kMarginTokens) * longest;
+}
+
+/// `text` cut to at most `budget` bytes, not inside a UTF-8 character; whether it was cut.
+bool cut_to(std::string& text, std::size_t budget) {
+  if (text.size() <= budget) return false;
+  std::size_t end = budget;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // a continuation byte
+  text.resize(end);
+  return true;
+}
+
 }  // namespace
 
 ReasoningPolicy parse_reasoning(const std::string& name) {
@@ -54,7 +75,22 @@ std::size_t Example::trained_targets() const {
 
 ExampleBuilder::ExampleBuilder(const tok::Tokenizer& tokenizer, const chat::ChatTemplate* chat,
                                std::optional<std::int32_t> eos, ExampleOptions options)
-    : tokenizer_(tokenizer), chat_(chat), eos_(eos), options_(options) {}
+    : tokenizer_(tokenizer), chat_(chat), eos_(eos), options_(options),
+      text_budget_(train::text_budget(tokenizer, options.max_length)) {}
+
+std::optional<Sample> ExampleBuilder::within_budget(const Sample& sample) const {
+  auto too_long = [&](const std::string& s) { return s.size() > text_budget_; };
+  bool any = too_long(sample.prompt) || too_long(sample.completion) || too_long(sample.text);
+  for (const auto& m : sample.messages) any = any || too_long(m.reasoning) || (m.content && too_long(*m.content));
+  if (!any) return std::nullopt;
+  Sample cut = sample;
+  for (std::string* field : {&cut.prompt, &cut.completion, &cut.text}) cut_to(*field, text_budget_);
+  for (auto& m : cut.messages) {
+    cut_to(m.reasoning, text_budget_);
+    if (m.content) cut_to(*m.content, text_budget_);
+  }
+  return cut;
+}
 
 Example ExampleBuilder::conversation(const Sample& original) const {
   if (!chat_) throw UsageError(where(original) + ": a conversation, but the model has no chat template");
@@ -120,7 +156,9 @@ void ExampleBuilder::finish(Example& example) const {
   }
 }
 
-Example ExampleBuilder::build(const Sample& sample) const {
+Example ExampleBuilder::build(const Sample& original) const {
+  const std::optional<Sample> cut = within_budget(original);
+  const Sample& sample = cut ? *cut : original;
   Example example;
   switch (sample.kind) {
     case Sample::Kind::conversation: example = conversation(sample); break;
@@ -134,9 +172,9 @@ Example ExampleBuilder::build(const Sample& sample) const {
       break;
   }
   const auto limit = static_cast<std::size_t>(options_.max_length);
-  if (example.ids.size() > limit) {
-    example.ids.resize(limit);
-    example.trained.resize(limit);
+  if (example.ids.size() > limit || cut) {
+    example.ids.resize(std::min(limit, example.ids.size()));
+    example.trained.resize(example.ids.size());
     example.truncated = true;
   }
   return example;
@@ -145,7 +183,16 @@ Example ExampleBuilder::build(const Sample& sample) const {
 ExampleSet ExampleBuilder::build_all(const std::vector<Sample>& samples) const {
   ExampleSet set;
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    Example example = build(samples[i]);
+    Example example;
+    try {
+      example = build(samples[i]);
+    } catch (const UsageError& e) {
+      set.invalid.push_back({i, e.what()});
+      continue;
+    } catch (const std::exception& e) {  // the tokenizer or the template on input nobody foresaw
+      set.invalid.push_back({i, where(samples[i]) + ": cannot be tokenized: " + e.what()});
+      continue;
+    }
     example.sample = i;
     set.truncated += example.truncated;
     if (example.trained_targets() == 0) {

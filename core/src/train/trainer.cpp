@@ -116,6 +116,23 @@ std::set<const void*> no_decay_parameters(nn::CausalLM& network) {
   return out;
 }
 
+/// The trainer's own check of its settings (the command line bounds them too): a step count of 0
+/// would divide by zero.
+void check_settings(const TrainerSettings& s) {
+  auto at_least_one = [](const char* name, std::int64_t value) {
+    if (value < 1) throw UsageError(std::string("--") + name + " " + std::to_string(value) + ": must be at least 1");
+  };
+  at_least_one("batch-size", s.batch_size);
+  at_least_one("grad-accum", s.grad_accum);
+  at_least_one("max-length", s.max_length);
+  at_least_one("logging-steps", s.logging_steps);
+  if (s.save_total_limit < 0)
+    throw UsageError("--save-total-limit " + std::to_string(s.save_total_limit) + ": must be at least 1");
+  if (s.eval_steps) at_least_one("eval-steps", *s.eval_steps);
+  if (s.save_steps) at_least_one("save-steps", *s.save_steps);
+  if (s.max_steps) at_least_one("max-steps", *s.max_steps);
+}
+
 json to_json(const Evaluation& e) {
   auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   return {{"index", e.index},       {"step", e.step},         {"epoch", e.epoch},
@@ -349,8 +366,10 @@ struct Trainer::State {
       if (method.artefact_in_checkpoints()) method.save(staging / method.artefact(), save_info);
       method.save_training_state(staging);
     });
+    crash_point("checkpoint-written");
     publish_alias(dir, layout.last());
     if (best_step == step) publish_alias(dir, layout.best());
+    crash_point("aliases-published");
     remove_old_checkpoints(layout.checkpoints(), settings.save_total_limit);
     spdlog::info("checkpoint: {}", dir.string());
     if (group) group->barrier();
@@ -562,6 +581,7 @@ Trainer::Trainer(nn::CausalLM& network, MethodRun& method, const std::vector<Exa
     : state_(std::make_unique<State>(network, method, train, validation, pad_id, settings, std::move(layout),
                                      std::move(save_info), std::move(policies), group)) {
   auto& s = *state_;
+  check_settings(settings);
   if (s.train.empty()) throw UsageError("no training examples");
   for (const auto& item : network.named_parameters())
     if (item.value().requires_grad()) s.trainable.emplace_back(item.key(), item.value());

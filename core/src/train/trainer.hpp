@@ -44,7 +44,7 @@ struct TrainerSettings {
   std::int64_t logging_steps = 10;
   std::optional<std::int64_t> eval_steps;  ///< default: evaluations_per_epoch
   std::optional<std::int64_t> save_steps;  ///< default: at every evaluation
-  std::int64_t save_total_limit = 3;
+  std::int64_t save_total_limit = 3;  ///< 0: every checkpoint is kept (the command line asks for at least 1)
   std::uint64_t seed = 42;
   bool fp16 = false;  ///< dynamic loss scaling
 

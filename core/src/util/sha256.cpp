@@ -1,6 +1,10 @@
 #include "util/sha256.hpp"
+#include "ftcore/files.hpp"
+
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -94,16 +98,20 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string sha256_file_hex(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
+  const int fd = files::open_regular(path, "file to hash");
   Sha256 hash;
-  std::vector<char> chunk(1 << 16);
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    hash.update(reinterpret_cast<const unsigned char*>(chunk.data()),
-                static_cast<std::size_t>(in.gcount()));
+  std::vector<unsigned char> chunk(1 << 16);
+  for (;;) {
+    const ssize_t got = ::read(fd, chunk.data(), chunk.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      ::close(fd);
+      throw std::runtime_error("error while reading " + path.string());
+    }
+    if (got == 0) break;
+    hash.update(chunk.data(), static_cast<std::size_t>(got));
   }
-  if (in.bad()) throw std::runtime_error("error while reading " + path.string());
+  ::close(fd);
   return hash.hex_digest();
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "ftcore/files.hpp"
 #include "util/text.hpp"
 #include "weights/header.hpp"
 #include "weights/safetensors.hpp"
@@ -15,13 +16,7 @@ namespace {
 const char* const kSingleFile = "model.safetensors";
 const char* const kIndexFile = "model.safetensors.index.json";
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("cannot read " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string read_text(const fs::path& file) { return files::read_regular(file, "weight index"); }
 
 UsageError no_weights(const fs::path& dir) {
   std::string message = dir.string() + ": no " + kSingleFile + " or " + kIndexFile;

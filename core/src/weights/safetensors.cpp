@@ -1,4 +1,5 @@
 #include "weights/safetensors.hpp"
+#include "ftcore/files.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -52,12 +53,15 @@ std::string system_error(const std::string& what) { return what + ": " + std::st
 // Maps the whole file copy-on-write; a file too short to map gets no mapping (the header check
 // reports it).
 std::shared_ptr<char> map_file(const std::filesystem::path& file, std::size_t& size) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw UsageError(system_error("cannot open " + file.string()));
+  if (!std::filesystem::exists(file)) {
+    errno = ENOENT;
+    throw UsageError(system_error("cannot open " + file.string()));
+  }
+  int fd = files::open_regular(file, "safetensors file");
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0) {
     ::close(fd);
-    throw UsageError(file.string() + ": not a regular file");
+    throw UsageError(system_error("cannot read " + file.string()));
   }
   size = static_cast<std::size_t>(st.st_size);
   if (size < 8) {

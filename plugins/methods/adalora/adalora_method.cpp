@@ -1,4 +1,5 @@
 #include "adalora/adalora_method.hpp"
+#include "ftcore/files.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -163,8 +164,7 @@ class AdaLoraRun final : public MethodRun {
           throw std::invalid_argument((dir / kStateFile).string() + ": " + key + " does not fit layer " + sites_[i].site.name);
         loaded[i][p] = {average->second.to(param.device()), uncertainty->second.to(param.device())};
       }
-    std::ifstream in(dir / kStateJson);
-    const json state = json::parse(in);
+    const json state = json::parse(files::read_regular(dir / kStateJson, "AdaLoRA state"));
     std::optional<Pattern> pattern;
     if (!state.at("rank_pattern").is_null()) {
       pattern = state.at("rank_pattern").get<Pattern>();

@@ -1,4 +1,5 @@
 #include "common/adapters.hpp"
+#include "ftcore/files.hpp"
 
 #include <fstream>
 #include <stdexcept>
@@ -12,11 +13,10 @@ void freeze(nn::CausalLM& network) {
 }
 
 nlohmann::json read_json(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::invalid_argument(file.string() + ": cannot read the file");
+  if (!files::is_regular(file)) throw std::invalid_argument(file.string() + ": cannot read the file (not a regular file)");
   try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+    return nlohmann::json::parse(files::read_regular(file, "JSON file"));
+  } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(file.string() + ": invalid JSON: " + e.what());
   }
 }
